@@ -1,0 +1,320 @@
+// Command nixld makes pip-installed compiled Python wheels work on NixOS,
+// per project. This file only wires the commands; the work is in the
+// hook and shells packages.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/nixld/nixld/hook"
+	"github.com/nixld/nixld/shells"
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	if err := root().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "nixld: "+strings.Join(strings.Fields(err.Error()), " "))
+		os.Exit(1)
+	}
+}
+
+func root() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "nixld",
+		Short: "Per-project shims that let pip-installed Python wheels find NixOS libraries",
+		Long: `nixld makes pip-installed compiled wheels (numpy, torch, ...) work on NixOS,
+per project. In a directory whose .nixld.toml you allowed, the shell gets a
+directory of shims first on PATH, each running the real interpreter with
+$NIX_LD_LIBRARY_PATH appended to LD_LIBRARY_PATH; leaving restores PATH and
+LD_LIBRARY_PATH exactly.
+
+  eval "$(nixld hook bash)"      # ~/.bashrc   (zsh: ~/.zshrc)
+  nixld hook fish | source       # ~/.config/fish/config.fish
+  nixld init                     # in a project: write and allow .nixld.toml`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	cmd.AddCommand(hookCmd(), exportCmd(), initCmd(), trustCmd("allow"), trustCmd("deny"),
+		direnvCmd(), direnvEnvCmd(), execCmd(), statusCmd())
+	return cmd
+}
+
+// oneShell accepts exactly one argument naming a supported shell.
+func oneShell(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("%s: name one shell: bash, zsh or fish", cmd.Name())
+	}
+	_, err := shells.Get(args[0])
+	return err
+}
+
+func hookCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:       "hook bash|zsh|fish",
+		Short:     "Print the prompt hook to eval in the shell's rc file",
+		ValidArgs: shells.Names,
+		Args:      oneShell,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sh, _ := shells.Get(args[0])
+			self, err := selfPath()
+			if err != nil {
+				return err
+			}
+			code, err := shells.Hook(sh, self)
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(cmd.OutOrStdout(), code)
+			return err
+		},
+	}
+}
+
+func exportCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:       "export bash|zsh|fish",
+		Short:     "Print code that moves the shell to the state for the working directory",
+		ValidArgs: shells.Names,
+		Args:      oneShell,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sh, _ := shells.Get(args[0])
+			dirs, env, err := setup()
+			if err != nil {
+				return err
+			}
+			r := hook.Export(dirs, env, workDir(env))
+			for _, m := range r.Messages {
+				fmt.Fprintln(cmd.ErrOrStderr(), m)
+			}
+			code, err := shells.Export(sh, r.Ops)
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(cmd.OutOrStdout(), code)
+			return err
+		},
+	}
+}
+
+func initCmd() *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "init [DIR]",
+		Short: "Write DIR/.nixld.toml (default: the working directory) and allow it",
+		Args:  maxOneDir,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dirs, env, err := setup()
+			if err != nil {
+				return err
+			}
+			p, err := hook.Init(dirs, env, dirArg(args), force)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "nixld: wrote and allowed %s\n", dirs.Show(p.Config()))
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "overwrite an existing .nixld.toml")
+	return cmd
+}
+
+func trustCmd(verb string) *cobra.Command {
+	short, done := "Trust the nearest .nixld.toml at or above DIR, as it is now", "allowed"
+	if verb == "deny" {
+		short, done = "Withdraw trust in the nearest .nixld.toml at or above DIR, and stop hinting", "denied"
+	}
+	return &cobra.Command{
+		Use:   verb + " [DIR]",
+		Short: short,
+		Args:  maxOneDir,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dirs, _, err := setup()
+			if err != nil {
+				return err
+			}
+			p, err := hook.FindFrom(dirs, dirArg(args))
+			if err != nil {
+				return err
+			}
+			if verb == "allow" {
+				err = dirs.AllowChecked(p)
+			} else {
+				err = dirs.Deny(p)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "nixld: %s %s\n", done, dirs.Show(p.Config()))
+			return nil
+		},
+	}
+}
+
+func direnvCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "direnv",
+		Short: "Print a direnv library defining `use nixld`, for ~/.config/direnv/direnvrc",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			self, err := selfPath()
+			if err != nil {
+				return err
+			}
+			code, err := shells.Direnv(self)
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(cmd.OutOrStdout(), code)
+			return err
+		},
+	}
+}
+
+func direnvEnvCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:    "direnv-env DIR",
+		Short:  "Print the code use_nixld evals (used by the direnv library)",
+		Hidden: true,
+		Args:   cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dirs, env, err := setup()
+			if err != nil {
+				return err
+			}
+			code, notes, err := hook.Direnv(dirs, env, args[0])
+			if err != nil {
+				return err
+			}
+			for _, n := range notes {
+				fmt.Fprintln(cmd.ErrOrStderr(), n)
+			}
+			_, err = io.WriteString(cmd.OutOrStdout(), code)
+			return err
+		},
+	}
+}
+
+func execCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "exec DIR CMD [ARGS...]",
+		Short: "Run CMD with the environment of the project at or above DIR",
+		// Everything after DIR belongs to CMD, flags included.
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+				return cmd.Help()
+			}
+			if len(args) < 2 {
+				return errors.New("exec: usage: nixld exec DIR CMD [ARGS...]")
+			}
+			dirs, env, err := setup()
+			if err != nil {
+				return err
+			}
+			newEnv, notes, err := hook.ExecEnv(dirs, env, args[0])
+			if err != nil {
+				return err
+			}
+			for _, n := range notes {
+				fmt.Fprintln(cmd.ErrOrStderr(), n)
+			}
+			prog, err := lookPath(args[1], newEnv["PATH"])
+			if err != nil {
+				return err
+			}
+			return syscall.Exec(prog, args[1:], newEnv.Environ())
+		},
+	}
+}
+
+func statusCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Show the project for the working directory and this shell's state",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dirs, env, err := setup()
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(cmd.OutOrStdout(), hook.Status(dirs, env, workDir(env)))
+			return err
+		},
+	}
+}
+
+func maxOneDir(cmd *cobra.Command, args []string) error {
+	if len(args) > 1 {
+		return fmt.Errorf("%s: takes at most one directory, got %d arguments", cmd.Name(), len(args))
+	}
+	return nil
+}
+
+func dirArg(args []string) string {
+	if len(args) == 1 {
+		return args[0]
+	}
+	return "."
+}
+
+func setup() (hook.Dirs, hook.Env, error) {
+	env := hook.EnvFrom(os.Environ())
+	dirs, err := hook.DirsFrom(env)
+	return dirs, env, err
+}
+
+// workDir is the logical working directory (as $PWD has it, symlinks
+// kept), falling back to $PWD and then / where it has been removed.
+func workDir(env hook.Env) string {
+	if wd, err := os.Getwd(); err == nil {
+		return wd
+	}
+	if pwd := env["PWD"]; filepath.IsAbs(pwd) {
+		return pwd
+	}
+	return "/"
+}
+
+// selfPath is the path the hooks call nixld by: as it was found on PATH,
+// not resolved, so that a NixOS profile path outlives a garbage collection.
+func selfPath() (string, error) {
+	arg0 := os.Args[0]
+	if !strings.Contains(arg0, "/") {
+		if found, err := exec.LookPath(arg0); err == nil {
+			arg0 = found
+		}
+	}
+	if strings.Contains(arg0, "/") {
+		if abs, err := filepath.Abs(arg0); err == nil {
+			if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+				return abs, nil
+			}
+		}
+	}
+	return os.Executable()
+}
+
+// lookPath finds prog on path, as the shell would after entering.
+func lookPath(prog, path string) (string, error) {
+	if strings.Contains(prog, "/") {
+		return prog, nil
+	}
+	for _, dir := range filepath.SplitList(path) {
+		if dir == "" {
+			dir = "."
+		}
+		cand := filepath.Join(dir, prog)
+		if fi, err := os.Stat(cand); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return cand, nil
+		}
+	}
+	return "", fmt.Errorf("exec: %s: not found on PATH", prog)
+}

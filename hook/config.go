@@ -1,0 +1,106 @@
+package hook
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is a parsed .nixld.toml.
+type Config struct {
+	// Wrap names the programs to shim; nil means the default: python,
+	// python3 and every python3.X on PATH.
+	Wrap []string
+	// Libraries are extra directories for LD_LIBRARY_PATH, absolute.
+	Libraries []string
+}
+
+// DefaultConfig is the config of a project without a .nixld.toml (direnv).
+var DefaultConfig = &Config{}
+
+// ParseConfig parses and checks p's .nixld.toml. Errors are one line.
+func ParseConfig(p *Project, home string) (*Config, error) {
+	var raw struct {
+		Wrap      *[]string `toml:"wrap"`
+		Libraries []string  `toml:"libraries"`
+	}
+	md, err := toml.Decode(string(p.Content), &raw)
+	if err != nil {
+		return nil, oneLine(err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return nil, fmt.Errorf("unknown key %q (known keys: wrap, libraries)", und[0].String())
+	}
+	cfg := &Config{}
+	if raw.Wrap != nil {
+		cfg.Wrap = []string{}
+		for _, name := range *raw.Wrap {
+			if err := checkProgram(name); err != nil {
+				return nil, err
+			}
+			if !slices.Contains(cfg.Wrap, name) {
+				cfg.Wrap = append(cfg.Wrap, name)
+			}
+		}
+	}
+	for _, lib := range raw.Libraries {
+		dir, err := libraryDir(lib, p.Real, home)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(cfg.Libraries, dir) {
+			cfg.Libraries = append(cfg.Libraries, dir)
+		}
+	}
+	return cfg, nil
+}
+
+// checkProgram accepts a bare program name: it becomes a file in the shim
+// directory and is looked up on PATH.
+func checkProgram(name string) error {
+	switch {
+	case name == "", name == ".", name == "..":
+		return fmt.Errorf("wrap: %q is not a program name", name)
+	case strings.Contains(name, "/"):
+		return fmt.Errorf("wrap: %q is not a program name (no slashes; it is looked up on PATH)", name)
+	case hasControl(name):
+		return fmt.Errorf("wrap: %q holds a control character", name)
+	}
+	return nil
+}
+
+// libraryDir resolves a libraries entry: ~ is the home directory, and a
+// relative path is relative to the project directory.
+func libraryDir(lib, root, home string) (string, error) {
+	switch {
+	case lib == "":
+		return "", fmt.Errorf("libraries: empty entry")
+	case strings.Contains(lib, ":"):
+		return "", fmt.Errorf("libraries: %q contains ':', which separates LD_LIBRARY_PATH entries", lib)
+	case lib == "~" || strings.HasPrefix(lib, "~/"):
+		if !filepath.IsAbs(home) {
+			return "", fmt.Errorf("libraries: %q needs $HOME", lib)
+		}
+		lib = filepath.Join(home, lib[1:])
+	case !filepath.IsAbs(lib):
+		lib = filepath.Join(root, lib)
+	}
+	return filepath.Clean(lib), nil
+}
+
+func hasControl(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+// oneLine keeps an error on one line, as every nixld message is.
+func oneLine(err error) error {
+	return fmt.Errorf("%s", strings.Join(strings.Fields(err.Error()), " "))
+}

@@ -1,0 +1,137 @@
+// Package hook decides what state a shell should be in for a directory:
+// it finds the project, checks trust, writes the shims and computes the
+// changes to PATH and LD_LIBRARY_PATH that enter or leave a project.
+package hook
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Names of the files and variables nixld owns or reads.
+const (
+	ConfigName   = ".nixld.toml"
+	StateVar     = "_NIXLD_STATE"
+	NixLDVar     = "NIX_LD_LIBRARY_PATH"
+	LDVar        = "LD_LIBRARY_PATH"
+	QuietVar     = "NIXLD_QUIET"
+	DefaultNixLD = "/run/current-system/sw/share/nix-ld/lib"
+)
+
+// Env is a process environment.
+type Env map[string]string
+
+// EnvFrom reads an environment in os.Environ form.
+func EnvFrom(environ []string) Env {
+	env := Env{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	return env
+}
+
+// Lookup returns the value of k and whether it is set at all.
+func (e Env) Lookup(k string) (string, bool) {
+	v, ok := e[k]
+	return v, ok
+}
+
+// ptr returns the value of k, or nil where k is unset.
+func (e Env) ptr(k string) *string {
+	if v, ok := e[k]; ok {
+		return &v
+	}
+	return nil
+}
+
+// Environ returns e in os.Environ form, sorted.
+func (e Env) Environ() []string {
+	out := make([]string, 0, len(e))
+	for k, v := range e {
+		out = append(out, k+"="+v)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Dirs are nixld's data directory (the trust store) and state directory
+// (the shims), both below the XDG base directories.
+type Dirs struct {
+	Data  string
+	State string
+	Home  string
+}
+
+// DirsFrom applies the XDG base directory rules to env: a relative
+// XDG_*_HOME is ignored, and HOME is needed only where one is unset.
+func DirsFrom(env Env) (Dirs, error) {
+	home, _ := env.Lookup("HOME")
+	pick := func(name, fallback string) (string, error) {
+		if v, _ := env.Lookup(name); filepath.IsAbs(v) {
+			return filepath.Join(filepath.Clean(v), "nixld"), nil
+		}
+		if !filepath.IsAbs(home) {
+			return "", fmt.Errorf("neither $%s nor $HOME is an absolute path", name)
+		}
+		return filepath.Join(home, fallback, "nixld"), nil
+	}
+	data, err := pick("XDG_DATA_HOME", ".local/share")
+	if err != nil {
+		return Dirs{}, err
+	}
+	state, err := pick("XDG_STATE_HOME", ".local/state")
+	if err != nil {
+		return Dirs{}, err
+	}
+	return Dirs{Data: data, State: state, Home: home}, nil
+}
+
+// Show renders a path for a one-line message: ~ for the home directory,
+// and Go quoting where the path holds control characters such as newlines.
+func (d Dirs) Show(path string) string {
+	if d.Home != "" && d.Home != "/" && within(path, d.Home) {
+		path = "~" + strings.TrimPrefix(path, d.Home)
+	}
+	if hasControl(path) {
+		return fmt.Sprintf("%q", path)
+	}
+	return path
+}
+
+// within reports whether path is root or below it.
+func within(path, root string) bool {
+	return path == root || strings.HasPrefix(path, strings.TrimSuffix(root, "/")+"/")
+}
+
+// writeFileAtomic replaces name with data through a rename, so readers
+// see the old or the new file, never a partial one.
+func writeFileAtomic(name string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, werr := f.Write(data)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Chmod(tmp, perm)
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, name)
+	}
+	if werr != nil {
+		os.Remove(tmp)
+	}
+	return werr
+}

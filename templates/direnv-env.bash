@@ -1,0 +1,3 @@
+watch_file {{.Config}}
+PATH_add {{.Bin}}
+export LD_LIBRARY_PATH={{.LD}}

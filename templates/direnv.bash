@@ -1,0 +1,8 @@
+# nixld direnv library: eval "$(nixld direnv)" in ~/.config/direnv/direnvrc,
+# then write `use nixld` in a project's .envrc.
+# direnv's own `direnv allow` is the trust decision here; .nixld.toml is optional.
+use_nixld() {
+  local __nixld_code
+  __nixld_code=$({{.Self}} direnv-env -- "${1:-$PWD}") || return 1
+  eval "$__nixld_code"
+}
