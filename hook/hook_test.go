@@ -1,0 +1,370 @@
+package hook
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nixld/nixld/shells"
+)
+
+type fixture struct {
+	t    *testing.T
+	root string
+	dirs Dirs
+	bin  string // holds fake python, python3, python3.9, python3.12
+}
+
+func newFixture(t *testing.T) *fixture {
+	root := t.TempDir()
+	f := &fixture{t: t, root: root, bin: filepath.Join(root, "sys", "bin")}
+	f.dirs = Dirs{Data: filepath.Join(root, "data", "nixld"), State: filepath.Join(root, "state", "nixld"), Home: filepath.Join(root, "home")}
+	for _, name := range []string{"python", "python3", "python3.12", "python3.9", "python3.12-config"} {
+		f.write(filepath.Join(f.bin, name), "#!/bin/sh\n", 0o755)
+	}
+	return f
+}
+
+func (f *fixture) write(name, content string, perm os.FileMode) {
+	f.t.Helper()
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		f.t.Fatal(err)
+	}
+	if err := os.WriteFile(name, []byte(content), perm); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// project creates dir/.nixld.toml and, if allow, allows it.
+func (f *fixture) project(dir, config string, allow bool) *Project {
+	f.t.Helper()
+	dir = filepath.Join(f.root, dir)
+	f.write(filepath.Join(dir, ConfigName), config, 0o644)
+	p, err := Load(dir)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if allow {
+		if err := f.dirs.Allow(p); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	return p
+}
+
+// step runs Export in dir and applies its ops to env, as the shell would.
+func (f *fixture) step(env Env, dir string) (Env, Result) {
+	f.t.Helper()
+	r := Export(f.dirs, env, filepath.Join(f.root, dir))
+	for _, m := range r.Messages {
+		if strings.Contains(m, "\n") || !strings.HasPrefix(m, "nixld: ") {
+			f.t.Errorf("message is not one nixld line: %q", m)
+		}
+	}
+	return env.Apply(r.Ops), r
+}
+
+func same(a, b Env) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestEnterLeaveRestoresExactly(t *testing.T) {
+	unset := "\x00unset"
+	for _, tc := range []struct{ name, path, ld string }{
+		{"both set", "/usr/bin:/bin", "/opt/lib"},
+		{"ld unset", "/usr/bin:/bin", unset},
+		{"ld empty", "/usr/bin:/bin", ""},
+		{"ld already has nix-ld", "/usr/bin", "/nix-ld:/opt/lib"},
+		{"empty path entries", ":/usr/bin::", "/a::/b:"},
+		{"path unset", unset, unset},
+		{"path empty", "", unset},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.project("proj", "", true)
+			start := Env{NixLDVar: "/nix-ld", "HOME": "/h"}
+			for k, v := range map[string]string{"PATH": tc.path, LDVar: tc.ld} {
+				if v != unset {
+					start[k] = v
+				}
+			}
+			if p, ok := start["PATH"]; ok {
+				start["PATH"] = f.bin + ":" + p
+			}
+			in, r := f.step(start, "proj/sub")
+			if len(r.Ops) == 0 || !strings.HasPrefix(in["PATH"], f.dirs.State) {
+				t.Fatalf("not entered: %v %v", r.Ops, r.Messages)
+			}
+			if !strings.Contains(":"+in[LDVar]+":", ":/nix-ld:") {
+				t.Fatalf("LD_LIBRARY_PATH %q lacks /nix-ld", in[LDVar])
+			}
+			if strings.Count(in[LDVar], "/nix-ld") != 1 {
+				t.Errorf("LD_LIBRARY_PATH %q holds /nix-ld twice", in[LDVar])
+			}
+			again, r := f.step(in, "proj")
+			if len(r.Ops) != 0 || len(r.Messages) != 0 {
+				t.Errorf("cd within the project changed something: %v %v", r.Ops, r.Messages)
+			}
+			out, _ := f.step(again, "elsewhere")
+			if !same(out, start) {
+				t.Errorf("leaving did not restore:\n got %q\nwant %q", out, start)
+			}
+		})
+	}
+}
+
+func TestLeaveKeepsUserChanges(t *testing.T) {
+	f := newFixture(t)
+	f.project("proj", "", true)
+	start := Env{"PATH": f.bin + ":/usr/bin", LDVar: "/opt/lib", NixLDVar: "/nix-ld"}
+	in, _ := f.step(start, "proj")
+	in["PATH"] = "/venv/bin:" + in["PATH"]
+	in[LDVar] = in[LDVar] + ":/mine"
+	out, r := f.step(in, "")
+	if want := "/venv/bin:" + start["PATH"]; out["PATH"] != want {
+		t.Errorf("PATH %q, want %q", out["PATH"], want)
+	}
+	if want := "/opt/lib:/mine"; out[LDVar] != want {
+		t.Errorf("LD_LIBRARY_PATH %q, want %q", out[LDVar], want)
+	}
+	if _, ok := out[StateVar]; ok {
+		t.Errorf("state left behind")
+	}
+	if len(r.Messages) != 1 || !strings.Contains(r.Messages[0], "left") {
+		t.Errorf("messages %q", r.Messages)
+	}
+}
+
+func TestSwitchProjects(t *testing.T) {
+	f := newFixture(t)
+	a := f.project("a", "", true)
+	b := f.project("b", `libraries = ["lib"]`+"\n", true)
+	start := Env{"PATH": f.bin, NixLDVar: "/nix-ld"}
+	inA, _ := f.step(start, "a")
+	inB, r := f.step(inA, "b")
+	if strings.Contains(inB["PATH"], f.dirs.ShimDir(a)) || !strings.HasPrefix(inB["PATH"], f.dirs.ShimDir(b)+":") {
+		t.Errorf("PATH %q", inB["PATH"])
+	}
+	if want := "/nix-ld:" + filepath.Join(b.Real, "lib"); inB[LDVar] != want {
+		t.Errorf("LD_LIBRARY_PATH %q, want %q", inB[LDVar], want)
+	}
+	if got := strings.Join(r.Messages, "|"); !strings.Contains(got, "entered") || !strings.Contains(got, "left") {
+		t.Errorf("messages %q", r.Messages)
+	}
+	out, _ := f.step(inB, "")
+	if !same(out, start) {
+		t.Errorf("got %q want %q", out, start)
+	}
+}
+
+func TestTrust(t *testing.T) {
+	f := newFixture(t)
+	p := f.project("proj", "", false)
+	start := Env{"PATH": f.bin}
+
+	env, r := f.step(start, "proj")
+	if len(r.Messages) != 1 || !strings.Contains(r.Messages[0], "is not allowed") || env["PATH"] != f.bin {
+		t.Fatalf("unallowed: %q %q", r.Messages, env["PATH"])
+	}
+	env, r = f.step(env, "proj/sub")
+	if len(r.Messages) != 0 {
+		t.Errorf("hint repeated: %q", r.Messages)
+	}
+	if err := f.dirs.Allow(p); err != nil {
+		t.Fatal(err)
+	}
+	env, r = f.step(env, "proj")
+	if !strings.HasPrefix(env["PATH"], f.dirs.ShimDir(p)) {
+		t.Fatalf("allowed but not entered: %q", r.Messages)
+	}
+	// An edit withdraws trust: the project is left with a hint.
+	f.write(p.Config(), "wrap = [\"python3\"]\n", 0o644)
+	env, r = f.step(env, "proj/sub")
+	if env["PATH"] != f.bin || len(r.Messages) != 2 || !strings.Contains(r.Messages[1], "changed since it was allowed") {
+		t.Errorf("edited: %q %q", env["PATH"], r.Messages)
+	}
+	p, _ = Load(p.Dir)
+	if err := f.dirs.Deny(p); err != nil {
+		t.Fatal(err)
+	}
+	if f.dirs.TrustOf(p) != Denied {
+		t.Fatal("not denied")
+	}
+	env, r = f.step(env, "")
+	env, r = f.step(env, "proj")
+	if len(r.Messages) != 0 || env["PATH"] != f.bin {
+		t.Errorf("denied project: %q", r.Messages)
+	}
+	if err := f.dirs.Allow(p); err != nil || f.dirs.TrustOf(p) != Allowed {
+		t.Fatalf("allow after deny: %v", err)
+	}
+}
+
+func TestInvalidAllowedConfigHints(t *testing.T) {
+	f := newFixture(t)
+	f.project("proj", "wrap = [\"a/b\"]\n", true)
+	env, r := f.step(Env{"PATH": f.bin}, "proj")
+	if env["PATH"] != f.bin || len(r.Messages) != 1 || !strings.Contains(r.Messages[0], "no slashes") {
+		t.Errorf("%q %q", env["PATH"], r.Messages)
+	}
+}
+
+func TestMalformedState(t *testing.T) {
+	f := newFixture(t)
+	env, r := f.step(Env{"PATH": f.bin, StateVar: "garbage"}, "")
+	if _, ok := env[StateVar]; ok || len(r.Messages) != 1 {
+		t.Errorf("%q %q", env, r.Messages)
+	}
+}
+
+func TestParseConfig(t *testing.T) {
+	f := newFixture(t)
+	for config, want := range map[string]string{
+		"wrap = [\"python3\", \"uv\"]\nlibraries = [\"lib\", \"~/x\", \"/abs\"]\n": "",
+		"wrapp = []\n":                 `unknown key "wrapp"`,
+		"wrap = \"python3\"\n":         "incompatible types",
+		"wrap = [\"\"]\n":              "not a program name",
+		"wrap = [\"..\"]\n":            "not a program name",
+		"wrap = [\"a\\nb\"]\n":         "control character",
+		"libraries = [\"/a:/b\"]\n":    "contains ':'",
+		"libraries = [\"\"]\n":         "empty entry",
+		"wrap = [\n":                   "toml:",
+		"[section]\nwrap = []\n":       `unknown key "section"`,
+		"libraries = [\"a\", \"a\"]\n": "",
+	} {
+		p := f.project("p", config, false)
+		cfg, err := ParseConfig(p, f.dirs.Home)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%q: %v", config, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%q: got %v, want %q", config, err, want)
+		case err != nil && strings.Contains(err.Error(), "\n"):
+			t.Errorf("%q: error spans lines: %q", config, err)
+		}
+		if strings.HasPrefix(config, "wrap = [\"python3\"") {
+			wantLibs := []string{filepath.Join(p.Real, "lib"), filepath.Join(f.dirs.Home, "x"), "/abs"}
+			if strings.Join(cfg.Libraries, " ") != strings.Join(wantLibs, " ") {
+				t.Errorf("libraries %q, want %q", cfg.Libraries, wantLibs)
+			}
+		}
+	}
+}
+
+func TestShims(t *testing.T) {
+	f := newFixture(t)
+	p := f.project("proj", "", true)
+	set, err := f.dirs.WriteShims(p, DefaultConfig, f.bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(set.Names(), " "); got != "python python3 python3.9 python3.12" {
+		t.Errorf("default wrap %q", got)
+	}
+	for _, s := range set.Shims {
+		if s.Target != filepath.Join(f.bin, s.Name) {
+			t.Errorf("%s -> %s", s.Name, s.Target)
+		}
+		data, _ := os.ReadFile(filepath.Join(set.Bin, s.Name))
+		if !strings.Contains(string(data), `exec -a "$0"`) {
+			t.Errorf("%s lacks exec -a", s.Name)
+		}
+	}
+	// A venv first on PATH whose python links to the shim must not make
+	// the shim run itself.
+	venv := filepath.Join(f.root, "proj", ".venv")
+	f.write(filepath.Join(venv, "pyvenv.cfg"), "home = x\n", 0o644)
+	os.MkdirAll(filepath.Join(venv, "bin"), 0o755)
+	os.Symlink(filepath.Join(set.Bin, "python3"), filepath.Join(venv, "bin", "python3"))
+	f.write(filepath.Join(venv, "bin", "python3.9"), "#!/bin/sh\n", 0o755)
+	cfg := &Config{Wrap: []string{"python3", "python3.9", "uv"}}
+	set, err = f.dirs.WriteShims(p, cfg, filepath.Join(venv, "bin")+":"+set.Bin+":"+f.bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.Shims[0].Target != filepath.Join(f.bin, "python3") {
+		t.Errorf("python3 shim targets %s", set.Shims[0].Target)
+	}
+	// A venv's own interpreter is run under its own name, or its venv is lost.
+	data, _ := os.ReadFile(filepath.Join(set.Bin, "python3.9"))
+	if set.Shims[1].Target != filepath.Join(venv, "bin", "python3.9") || strings.Contains(string(data), "exec -a") {
+		t.Errorf("venv python: %s\n%s", set.Shims[1].Target, data)
+	}
+	if strings.Join(set.Missing, " ") != "uv" {
+		t.Errorf("missing %q", set.Missing)
+	}
+	entries, _ := os.ReadDir(set.Bin)
+	if len(entries) != 2 {
+		t.Errorf("stale shims left: %v", entries)
+	}
+}
+
+func TestShimDirWithColon(t *testing.T) {
+	f := newFixture(t)
+	f.dirs.State = filepath.Join(f.root, "a:b")
+	f.project("proj", "", true)
+	env, r := f.step(Env{"PATH": f.bin}, "proj")
+	if env["PATH"] != f.bin || len(r.Messages) != 1 || !strings.Contains(r.Messages[0], "contains ':'") {
+		t.Errorf("%q %q", env["PATH"], r.Messages)
+	}
+}
+
+func TestDirsFrom(t *testing.T) {
+	d, err := DirsFrom(Env{"HOME": "/h", "XDG_STATE_HOME": "relative"})
+	if err != nil || d.State != "/h/.local/state/nixld" || d.Data != "/h/.local/share/nixld" {
+		t.Errorf("%+v %v", d, err)
+	}
+	if _, err := DirsFrom(Env{}); err == nil {
+		t.Error("no HOME, no XDG: want an error")
+	}
+	d, err = DirsFrom(Env{"XDG_STATE_HOME": "/s", "XDG_DATA_HOME": "/d"})
+	if err != nil || d.State != "/s/nixld" || d.Data != "/d/nixld" {
+		t.Errorf("%+v %v", d, err)
+	}
+}
+
+func TestExecEnv(t *testing.T) {
+	f := newFixture(t)
+	p := f.project("proj", "", false)
+	if _, _, err := ExecEnv(f.dirs, Env{"PATH": f.bin}, p.Dir); err == nil || !strings.Contains(err.Error(), "not allowed") {
+		t.Errorf("unallowed: %v", err)
+	}
+	f.dirs.Allow(p)
+	env, _, err := ExecEnv(f.dirs, Env{"PATH": f.bin, NixLDVar: "/n"}, filepath.Join(p.Dir))
+	if err != nil || !strings.HasPrefix(env["PATH"], f.dirs.ShimDir(p)+":") || env[LDVar] != "/n" {
+		t.Errorf("%q %v", env, err)
+	}
+	if _, _, err := ExecEnv(f.dirs, Env{}, f.root); err == nil || !strings.Contains(err.Error(), "no .nixld.toml") {
+		t.Errorf("no project: %v", err)
+	}
+}
+
+func TestExportOpsQuoteForEveryShell(t *testing.T) {
+	f := newFixture(t)
+	f.project("it's \"$x\"\nnew", "", true)
+	env, r := f.step(Env{"PATH": f.bin}, "it's \"$x\"\nnew")
+	if len(r.Ops) == 0 {
+		t.Fatalf("not entered: %q", r.Messages)
+	}
+	for _, m := range r.Messages {
+		if strings.Contains(m, "\n") {
+			t.Errorf("multi-line message %q", m)
+		}
+	}
+	for _, name := range []string{"bash", "zsh"} {
+		sh, _ := shells.Get(name)
+		if _, err := shells.Export(sh, r.Ops); err != nil {
+			t.Error(err)
+		}
+	}
+	_ = env
+}

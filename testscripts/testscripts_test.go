@@ -1,0 +1,365 @@
+// Package testscripts runs nixld end to end: each testdata/*.txtar drives
+// real interactive bash, zsh and fish sessions on a pty, with a real
+// Python and a probe library that only $NIX_LD_LIBRARY_PATH provides.
+package testscripts
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// world is built once: the nixld binary, the probe libraries, a bin
+// directory with python3 and friends. Every script gets it read-only.
+type world struct {
+	bin    string // nixld (a logging wrapper), python3, python3.X, envdump
+	nixld  string // the real binary
+	nixLD  string // holds libnixldprobe.so: what $NIX_LD_LIBRARY_PATH names
+	wheel  string // libwheel.so, which needs libnixldprobe.so
+	probe  string // probe.py: loads libwheel.so like an import would
+	python string // the real interpreter
+}
+
+var w world
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "nixld-testscripts-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if err := w.build(dir); err != nil {
+		fmt.Fprintln(os.Stderr, "testscripts setup:", err)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func run(name string, args ...string) (string, error) {
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+func (w *world) build(dir string) error {
+	w.bin = filepath.Join(dir, "bin")
+	w.nixLD = filepath.Join(dir, "nix-ld-lib")
+	wheelDir := filepath.Join(dir, "site-packages")
+	for _, d := range []string{w.bin, w.nixLD, wheelDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	w.nixld = filepath.Join(dir, "nixld")
+	if _, err := run("go", "build", "-o", w.nixld, "../cmd/nixld"); err != nil {
+		return err
+	}
+	// The wrapper logs each call, so tests can count forks per prompt; it
+	// keeps its own name in argv[0], so the hooks call it, not the binary.
+	wrapper := fmt.Sprintf("#!/bin/bash\nprintf '%%s\\n' \"$*\" >> \"${NIXLD_LOG:-/dev/null}\"\nexec -a \"$0\" %q \"$@\"\n", w.nixld)
+	if err := os.WriteFile(filepath.Join(w.bin, "nixld"), []byte(wrapper), 0o755); err != nil {
+		return err
+	}
+	envdump := `#!/bin/sh
+# envdump NAME...: NAME=value, or NAME unset
+for n in "$@"; do
+  if v=$(printenv "$n"); then printf '%s=%s\n' "$n" "$v"; else printf '%s unset\n' "$n"; fi
+done
+`
+	if err := os.WriteFile(filepath.Join(w.bin, "envdump"), []byte(envdump), 0o755); err != nil {
+		return err
+	}
+
+	// The probe: libwheel.so stands for a wheel's extension module, linked
+	// against a library that NixOS only has in the nix-ld directory.
+	src := filepath.Join(dir, "src")
+	os.MkdirAll(src, 0o755)
+	os.WriteFile(filepath.Join(src, "probe.c"), []byte("int nixld_probe(void) { return 42; }\n"), 0o644)
+	os.WriteFile(filepath.Join(src, "wheel.c"), []byte("int nixld_probe(void);\nint wheel_answer(void) { return nixld_probe(); }\n"), 0o644)
+	if _, err := run("cc", "-shared", "-fPIC", "-o", filepath.Join(w.nixLD, "libnixldprobe.so"), filepath.Join(src, "probe.c")); err != nil {
+		return err
+	}
+	w.wheel = filepath.Join(wheelDir, "libwheel.so")
+	if _, err := run("cc", "-shared", "-fPIC", "-o", w.wheel, filepath.Join(src, "wheel.c"), "-L"+w.nixLD, "-lnixldprobe"); err != nil {
+		return err
+	}
+	w.probe = filepath.Join(dir, "probe.py")
+	probe := `import ctypes, sys
+try:
+    print("probe", ctypes.CDLL(sys.argv[1]).wheel_answer())
+except OSError as e:
+    print("probe failed:", e)
+`
+	if err := os.WriteFile(w.probe, []byte(probe), 0o644); err != nil {
+		return err
+	}
+
+	// A real interpreter, reached through python3 and python3.X links as
+	// on a NixOS profile.
+	info, err := run("python3", "-c", "import os, sys; print(os.path.realpath(sys.executable)); print('%d.%d' % sys.version_info[:2])")
+	if err != nil {
+		return err
+	}
+	python, version, _ := strings.Cut(info, "\n")
+	w.python = python
+	for _, name := range []string{"python3", "python" + version} {
+		if err := os.Symlink(w.python, filepath.Join(w.bin, name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func TestScripts(t *testing.T) {
+	for _, sh := range []string{"bash", "zsh", "fish", "direnv", "cc", "python3"} {
+		if _, err := exec.LookPath(sh); err != nil {
+			t.Fatalf("%s is not installed; the test command installs it (no shell is skipped)", sh)
+		}
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata",
+		RequireExplicitExec: true,
+		Setup:               setup,
+		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"shell": shellCmd, "forall": forallCmd},
+	})
+}
+
+func setup(e *testscript.Env) error {
+	home := filepath.Join(e.WorkDir, "home")
+	out := filepath.Join(e.WorkDir, "out")
+	for _, d := range []string{out, filepath.Join(home, ".config", "fish")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	e.Setenv("HOME", home)
+	e.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	e.Setenv("PATH", w.bin+":/usr/bin:/bin")
+	e.Setenv("NIX_LD_LIBRARY_PATH", w.nixLD)
+	e.Setenv("WHEEL", w.wheel)
+	e.Setenv("PROBE", w.probe)
+	e.Setenv("PYTHON", w.python)
+	e.Setenv("NIXLD", w.nixld)
+	e.Setenv("NIXLD_LOG", filepath.Join(e.WorkDir, "nixld.log"))
+	e.Setenv("OUT", out)
+	e.Setenv("TERM", "dumb")
+	e.Setenv("LANG", "C.UTF-8")
+	// The rc files a user would write; scripts may replace them.
+	// Each prompt carries its number; the shell command waits for them.
+	rc := map[string]string{
+	// and shows the last command's status as a user's own prompt hook saw
+	// it, running after nixld's: the hook must keep it.
+		".bashrc": `PROMPT_COMMAND='__st=$?'
+PS1='[$__st]@NIXLD-PROMPT-\#@ '
+eval "$(nixld hook bash)"
+`,
+		".zshrc": `unsetopt PROMPT_SP
+__test_status() { __st=$? }
+precmd_functions=(__test_status)
+setopt PROMPT_SUBST
+PROMPT='[$__st]@NIXLD-PROMPT-%!@ '
+eval "$(nixld hook zsh)"
+`,
+		".config/fish/config.fish": `set -g fish_greeting
+set -g __test_prompts 0
+function __test_count --on-event fish_prompt; set -g __test_prompts (math $__test_prompts + 1); end
+function fish_prompt; printf '[%s]@NIXLD-PROMPT-%s@ ' $status $__test_prompts; end
+nixld hook fish | source
+`,
+	}
+	for name, content := range rc {
+		if err := os.WriteFile(filepath.Join(home, name), []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prompt matches a numbered prompt. Fish redraws its prompt as it reads
+// a line, so prompts are counted by their distinct numbers.
+var prompt = regexp.MustCompile(`@NIXLD-PROMPT-([0-9]+)@`)
+
+func prompts(screen string) int {
+	seen := map[string]bool{}
+	for _, m := range prompt.FindAllStringSubmatch(ansi.ReplaceAllString(screen, ""), -1) {
+		seen[m[1]] = true
+	}
+	return len(seen)
+}
+
+var (
+	ansi    = regexp.MustCompile(`\x1b(\[[0-9;?=>]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Za-z]|[=>78MDEHc])`)
+	timeout = 30 * time.Second
+)
+
+// weird is a directory name that needs every kind of quoting.
+const weird = "it's a \"$HOME\" `dir`\\ with\ttab and\nnewline"
+
+var shellArgv = map[string][]string{"bash": {"bash", "-i"}, "zsh": {"zsh", "-i"}, "fish": {"fish", "-i"}}
+
+// shellCmd: shell [-e NAME]... bash|zsh|fish FILE
+//
+// It starts the shell interactively on a pty, as a terminal would, and
+// types each line of FILE after the previous prompt appeared, then exit.
+// What the terminal showed, cleaned of escapes, becomes stdout and
+// $WORK/SHELL/transcript. Each shell gets its own directory $T=$WORK/SHELL,
+// where it starts, with $OUT=$T/out for results and its own $NIXLD_LOG;
+// $WEIRD is a name to make directories with. -e passes a variable through.
+func shellCmd(ts *testscript.TestScript, neg bool, args []string) {
+	pass := []string{"HOME", "XDG_CONFIG_HOME", "PATH", "NIX_LD_LIBRARY_PATH", "WHEEL", "PROBE", "PYTHON", "NIXLD", "TERM", "LANG", "WORK", "TMPDIR"}
+	for len(args) > 2 && args[0] == "-e" {
+		pass, args = append(pass, args[1]), args[2:]
+	}
+	if len(args) != 2 || shellArgv[args[0]] == nil {
+		ts.Fatalf("usage: shell [-e NAME]... bash|zsh|fish FILE")
+	}
+	sh := args[0]
+	lines := strings.Split(strings.TrimRight(ts.ReadFile(args[1]), "\n"), "\n")
+	lines = append(lines, "exit")
+	dir := filepath.Join(ts.Getenv("WORK"), sh)
+	ts.Check(os.MkdirAll(filepath.Join(dir, "out"), 0o755))
+	cmd := exec.Command(shellArgv[sh][0], shellArgv[sh][1:]...)
+	cmd.Dir = dir
+	for _, k := range pass {
+		cmd.Env = append(cmd.Env, k+"="+ts.Getenv(k))
+	}
+	cmd.Env = append(cmd.Env, "PWD="+dir, "T="+dir, "OUT="+filepath.Join(dir, "out"),
+		"NIXLD_LOG="+filepath.Join(dir, "nixld.log"), "WEIRD="+weird)
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: 400})
+	ts.Check(err)
+	defer tty.Close()
+
+	var screen bytes.Buffer
+	chunks := make(chan []byte)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := tty.Read(buf)
+			if n > 0 {
+				chunks <- append([]byte(nil), buf[:n]...)
+			}
+			if err != nil {
+				close(chunks)
+				return
+			}
+		}
+	}()
+	// waitFor reads until the screen shows want prompts in all.
+	waitFor := func(want int, sent string) {
+		deadline := time.After(timeout)
+		for prompts(screen.String()) < want {
+			select {
+			case c, ok := <-chunks:
+				if !ok {
+					ts.Fatalf("%s exited before prompt %d (after %q):\n%s", args[0], want, sent, clean(screen.String()))
+				}
+				screen.Write(c)
+			case <-deadline:
+				cmd.Process.Kill()
+				ts.Fatalf("%s: no prompt %d within %v after %q:\n%s", args[0], want, timeout, sent, clean(screen.String()))
+			}
+		}
+	}
+	waitFor(1, "start")
+	for i, line := range lines {
+		_, err := tty.Write([]byte(line + "\r"))
+		ts.Check(err)
+		if line != "exit" {
+			waitFor(i+2, line)
+		}
+	}
+	done := make(chan error, 1)
+	go func() {
+		for c := range chunks {
+			screen.Write(c)
+		}
+		done <- cmd.Wait()
+	}()
+	select {
+	case err = <-done:
+	case <-time.After(timeout):
+		cmd.Process.Kill()
+		ts.Fatalf("%s did not exit:\n%s", args[0], clean(screen.String()))
+	}
+	transcript := clean(screen.String())
+	fmt.Fprint(ts.Stdout(), transcript)
+	ts.Check(os.WriteFile(filepath.Join(dir, "transcript"), []byte(transcript), 0o644))
+	if err != nil && !neg {
+		ts.Fatalf("%s: %v", args[0], err)
+	}
+	if err == nil && neg {
+		ts.Fatalf("%s exited 0", args[0])
+	}
+}
+
+// forallCmd checks the same thing for each shell's directory:
+//
+//	forall cmp FILE WANT              $WORK/SHELL/FILE equals WANT
+//	forall same FILE1 FILE2           $WORK/SHELL/FILE1 equals $WORK/SHELL/FILE2
+//	forall grep [-count=N] RE FILE    $WORK/SHELL/FILE matches RE (N times)
+//
+// with ! negating the grep. A shell that did not run fails the check.
+func forallCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 3 {
+		ts.Fatalf("usage: forall cmp FILE WANT | forall same FILE1 FILE2 | forall grep [-count=N] RE FILE")
+	}
+	for _, sh := range []string{"bash", "zsh", "fish"} {
+		at := func(file string) string { return filepath.Join(ts.Getenv("WORK"), sh, file) }
+		switch args[0] {
+		case "cmp":
+			got, want := ts.ReadFile(at(args[1])), ts.ReadFile(args[2])
+			if got != want {
+				ts.Fatalf("%s: %s differs from %s:\n got %q\nwant %q", sh, args[1], args[2], got, want)
+			}
+		case "same":
+			if a, b := ts.ReadFile(at(args[1])), ts.ReadFile(at(args[2])); a != b {
+				ts.Fatalf("%s: %s and %s differ:\n%q\n%q", sh, args[1], args[2], a, b)
+			}
+		case "grep":
+			rest, count := args[1:], -1
+			if c, ok := strings.CutPrefix(rest[0], "-count="); ok {
+				n, err := strconv.Atoi(c)
+				ts.Check(err)
+				rest, count = rest[1:], n
+			}
+			if len(rest) != 2 {
+				ts.Fatalf("usage: forall grep [-count=N] RE FILE")
+			}
+			re, err := regexp.Compile("(?m)" + rest[0])
+			ts.Check(err)
+			text := ts.ReadFile(at(rest[1]))
+			n := len(re.FindAllString(text, -1))
+			switch {
+			case neg && n > 0:
+				ts.Fatalf("%s: %s matches %q %d times:\n%s", sh, rest[1], rest[0], n, text)
+			case !neg && n == 0:
+				ts.Fatalf("%s: %s does not match %q:\n%s", sh, rest[1], rest[0], text)
+			case !neg && count >= 0 && n != count:
+				ts.Fatalf("%s: %s matches %q %d times, want %d:\n%s", sh, rest[1], rest[0], n, count, text)
+			}
+		default:
+			ts.Fatalf("forall: unknown check %q", args[0])
+		}
+	}
+}
+
+func clean(s string) string {
+	s = ansi.ReplaceAllString(s, "")
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.ReplaceAll(s, "\r", "")
+}
