@@ -68,4 +68,3 @@ func removeIfExists(name string) error {
 	}
 	return nil
 }
-

@@ -10,7 +10,7 @@ end
 function nixld --wraps {{.Self}} --description 'nixld: per-project Python shims'
     {{.Self}} $argv
     set -l __nixld_status $status
-    set -e _nixld_pwd
+    set -g _nixld_pwd
     return $__nixld_status
 end
-set -e _nixld_pwd
+set -g _nixld_pwd

@@ -162,8 +162,8 @@ func setup(e *testscript.Env) error {
 	// The rc files a user would write; scripts may replace them.
 	// Each prompt carries its number; the shell command waits for them.
 	rc := map[string]string{
-	// and shows the last command's status as a user's own prompt hook saw
-	// it, running after nixld's: the hook must keep it.
+		// and shows the last command's status as a user's own prompt hook saw
+		// it, running after nixld's: the hook must keep it.
 		".bashrc": `PROMPT_COMMAND='__st=$?'
 PS1='[$__st]@NIXLD-PROMPT-\#@ '
 eval "$(nixld hook bash)"
@@ -358,8 +358,13 @@ func forallCmd(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
+// fishMark is fish's sign for output that lacked a final newline, padded
+// to the terminal's width.
+var fishMark = regexp.MustCompile(`⏎ *`)
+
 func clean(s string) string {
 	s = ansi.ReplaceAllString(s, "")
+	s = fishMark.ReplaceAllString(s, "")
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	return strings.ReplaceAll(s, "\r", "")
 }
