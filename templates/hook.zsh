@@ -1,12 +1,11 @@
 # nixld hook for zsh: eval "$(nixld hook zsh)" in ~/.zshrc.
-# Runs nixld only on a prompt whose directory changed; keeps $? and set -u safe.
+# Runs nixld only on a prompt whose directory changed; nounset safe. zsh
+# itself restores $? between precmd functions.
 _nixld_hook() {
-  local __nixld_status=$?
   if [[ "${_nixld_pwd-}" != "$PWD" ]]; then
     _nixld_pwd=$PWD
     eval "$({{.Self}} export zsh)"
   fi
-  return $__nixld_status
 }
 # Re-evaluate the directory after any nixld command (allow, deny, init...).
 nixld() {

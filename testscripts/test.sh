@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every nixld test against real shells, then reports the prompt cost
+# beside direnv's. On Debian it first installs, with apt-get, whatever the
+# tests drive and the machine lacks: bash, zsh, fish, direnv, a C compiler
+# and Python (none may be skipped, in CI or anywhere), and Go itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+for tool in bash:bash zsh:zsh fish:fish direnv:direnv cc:gcc python3:python3 go:golang-go; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
+done
+if ! python3 -c 'import venv' >/dev/null 2>&1; then
+  missing+=(python3-venv)
+fi
+if ((${#missing[@]})); then
+  sudo=()
+  [[ $(id -u) == 0 ]] || sudo=(sudo)
+  echo "test.sh: installing ${missing[*]}" >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  # python3-venv where Python comes from Debian; libc6-dev for the probe library.
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" libc6-dev ca-certificates >/dev/null
+fi
+
+unformatted=$(gofmt -l .)
+if [[ -n $unformatted ]]; then
+  echo "test.sh: not gofmt'ed: $unformatted" >&2
+  exit 1
+fi
+go vet ./...
+# -count=1: the end-to-end tests build nixld themselves, which go test's
+# cache cannot see.
+go test -count=1 ./...
+go test -count=1 -run '^$' -bench Prompt -benchtime 300x ./testscripts
