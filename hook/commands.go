@@ -53,12 +53,16 @@ func Direnv(d Dirs, env Env, dir string) (string, []string, error) {
 	return code, notes, shells.Bash.Validate(code)
 }
 
-// FindFrom is Find for a directory given on the command line, with an
-// error that says what to do where there is no project.
+// FindFrom is Find for a directory given on the command line (or the
+// .nixld.toml in it), with an error that says what to do where there is no
+// project.
 func FindFrom(d Dirs, dir string) (*Project, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
+	}
+	if filepath.Base(dir) == ConfigName {
+		dir = filepath.Dir(dir)
 	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("%s is not a directory", d.Show(dir))

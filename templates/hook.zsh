@@ -17,5 +17,5 @@ nixld() {
 unset _nixld_pwd
 typeset -ga precmd_functions
 if (( ! ${precmd_functions[(Ie)_nixld_hook]} )); then
-  precmd_functions=(_nixld_hook $precmd_functions)
+  precmd_functions=(_nixld_hook "${precmd_functions[@]}")
 fi
