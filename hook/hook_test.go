@@ -2,6 +2,7 @@ package hook
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -367,4 +368,58 @@ func TestExportOpsQuoteForEveryShell(t *testing.T) {
 		}
 	}
 	_ = env
+}
+
+// TestShimScript runs real shims: they append $NIX_LD_LIBRARY_PATH (or the
+// NixOS default) and the config's libraries without duplicates, pass the
+// arguments through, and say in one line when their target is gone.
+func TestShimScript(t *testing.T) {
+	f := newFixture(t)
+	f.write(filepath.Join(f.bin, "python3"), "#!/bin/sh\nprintf '%s\\n' \"$LD_LIBRARY_PATH\" \"$@\"\n", 0o755)
+	p := f.project("proj", "wrap = [\"python3\"]\nlibraries = [\"my libs\", \"/n\"]\n", true)
+	cfg, err := ParseConfig(p, f.dirs.Home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := f.dirs.WriteShims(p, cfg, f.bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shim := filepath.Join(set.Bin, "python3")
+	mine := filepath.Join(p.Real, "my libs")
+	for _, tc := range []struct {
+		env  []string
+		want string
+	}{
+		{nil, DefaultNixLD + ":" + mine + ":/n"},
+		{[]string{"NIX_LD_LIBRARY_PATH="}, DefaultNixLD + ":" + mine + ":/n"},
+		{[]string{"NIX_LD_LIBRARY_PATH=/n:/m"}, "/n:/m:" + mine},
+		{[]string{"LD_LIBRARY_PATH=/a:/m", "NIX_LD_LIBRARY_PATH=/m::/n"}, "/a:/m:/n:" + mine},
+		{[]string{"LD_LIBRARY_PATH=", "NIX_LD_LIBRARY_PATH=/n"}, "/n:" + mine},
+	} {
+		cmd := exec.Command(shim, "-c", "a b", "")
+		cmd.Env = append([]string{"PATH=/usr/bin:/bin"}, tc.env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", tc.env, err, out)
+		}
+		if want := tc.want + "\n-c\na b\n\n"; string(out) != want {
+			t.Errorf("%v:\n got %q\nwant %q", tc.env, out, want)
+		}
+	}
+	os.Remove(filepath.Join(f.bin, "python3"))
+	out, err := exec.Command(shim).CombinedOutput()
+	if code := exitCode(err); code != 127 || strings.Count(string(out), "\n") != 1 || !strings.Contains(string(out), "is gone; cd into") {
+		t.Errorf("missing target: exit %d, %q", code, out)
+	}
+}
+
+func exitCode(err error) int {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
 }
