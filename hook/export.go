@@ -9,8 +9,8 @@ import (
 )
 
 // Result is what a shell must do: change variables, and show messages
-// (each one line, for stderr). Problems are the messages that explain why
-// a project was not entered.
+// (each one line, for stderr). Problems say why a project was not entered,
+// without the "nixld: " of a message, whether or not a message shows them.
 type Result struct {
 	Ops      []shells.Op
 	Messages []string
@@ -29,12 +29,13 @@ func Export(d Dirs, env Env, cwd string) Result {
 // export is Export; quiet leaves out the entered and left notes.
 func export(d Dirs, env Env, cwd string, quiet bool) Result {
 	var r Result
-	say := func(format string, args ...any) {
-		r.Messages = append(r.Messages, "nixld: "+fmt.Sprintf(format, args...))
+	var entering []string // said after leaving the old project
+	note := func(to *[]string, format string, args ...any) {
+		*to = append(*to, "nixld: "+fmt.Sprintf(format, args...))
 	}
 	problem := func(format string, args ...any) {
-		say(format, args...)
-		r.Problems = append(r.Problems, r.Messages[len(r.Messages)-1])
+		note(&r.Messages, format, args...)
+		r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
 	}
 	cur := varsOf(env)
 
@@ -93,22 +94,23 @@ func export(d Dirs, env Env, cwd string, quiet bool) Result {
 				verb = "reloaded"
 			}
 			if !quiet {
-				say("%s %s, wrapping %s", verb, d.Show(p.Dir), listOrNone(a.Shims.Names()))
+				note(&entering, "%s %s, wrapping %s", verb, d.Show(p.Dir), listOrNone(a.Shims.Names()))
 			}
 			for _, name := range a.Shims.Missing {
-				say("%s is not on PATH; not wrapped", name)
+				note(&entering, "%s is not on PATH; not wrapped", name)
 			}
 		}
 	}
 	if old.active() && (cfg == nil || old.Root != p.Real) && !quiet {
-		say("left %s", d.Show(old.Dir))
+		note(&r.Messages, "left %s", d.Show(old.Dir))
 	}
+	r.Messages = append(r.Messages, entering...)
 	if hint != "" {
 		st.Hinted = p.Real + "\x00" + p.Hash
 		if old == nil || old.Hinted != st.Hinted {
 			problem("%s", hint)
 		} else {
-			r.Problems = append(r.Problems, "nixld: "+hint)
+			r.Problems = append(r.Problems, hint)
 		}
 	}
 	next.state = st.encode()
@@ -177,7 +179,7 @@ func ExecEnv(d Dirs, env Env, dir string) (Env, []string, error) {
 	}
 	r := export(d, env, dir, true)
 	if len(r.Problems) > 0 {
-		return nil, nil, fmt.Errorf("%s", strings.TrimPrefix(r.Problems[0], "nixld: "))
+		return nil, nil, fmt.Errorf("%s", r.Problems[0])
 	}
 	return env.Apply(r.Ops), r.Messages, nil
 }

@@ -158,8 +158,8 @@ func TestSwitchProjects(t *testing.T) {
 	if want := "/nix-ld:" + filepath.Join(b.Real, "lib"); inB[LDVar] != want {
 		t.Errorf("LD_LIBRARY_PATH %q, want %q", inB[LDVar], want)
 	}
-	if got := strings.Join(r.Messages, "|"); !strings.Contains(got, "entered") || !strings.Contains(got, "left") {
-		t.Errorf("messages %q", r.Messages)
+	if len(r.Messages) != 2 || !strings.Contains(r.Messages[0], "left") || !strings.Contains(r.Messages[1], "entered") {
+		t.Errorf("messages %q, want left then entered", r.Messages)
 	}
 	out, _ := f.step(inB, "")
 	if !same(out, start) {

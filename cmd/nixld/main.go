@@ -63,16 +63,7 @@ func hookCmd() *cobra.Command {
 		Args:      oneShell,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sh, _ := shells.Get(args[0])
-			self, err := selfPath()
-			if err != nil {
-				return err
-			}
-			code, err := shells.Hook(sh, self)
-			if err != nil {
-				return err
-			}
-			_, err = io.WriteString(cmd.OutOrStdout(), code)
-			return err
+			return printCalling(cmd, func(self string) (string, error) { return shells.Hook(sh, self) })
 		},
 	}
 }
@@ -164,16 +155,7 @@ func direnvCmd() *cobra.Command {
 		Short: "Print a direnv library defining `use nixld`, for ~/.config/direnv/direnvrc",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			self, err := selfPath()
-			if err != nil {
-				return err
-			}
-			code, err := shells.Direnv(self)
-			if err != nil {
-				return err
-			}
-			_, err = io.WriteString(cmd.OutOrStdout(), code)
-			return err
+			return printCalling(cmd, shells.Direnv)
 		},
 	}
 }
@@ -281,6 +263,20 @@ func workDir(env hook.Env) string {
 		return pwd
 	}
 	return "/"
+}
+
+// printCalling prints the code render makes for calling nixld at its path.
+func printCalling(cmd *cobra.Command, render func(self string) (string, error)) error {
+	self, err := selfPath()
+	if err != nil {
+		return err
+	}
+	code, err := render(self)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(cmd.OutOrStdout(), code)
+	return err
 }
 
 // selfPath is the path the hooks call nixld by: as it was found on PATH,
