@@ -1,4 +1,4 @@
-# nixld direnv library: eval "$(nixld direnv)" in ~/.config/direnv/direnvrc,
+# nixld direnv library: nixld direnv > ~/.config/direnv/lib/nixld.sh,
 # then write `use nixld` in a project's .envrc.
 # direnv's own `direnv allow` is the trust decision here; .nixld.toml is optional.
 use_nixld() {

@@ -152,7 +152,7 @@ func trustCmd(verb string) *cobra.Command {
 func direnvCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "direnv",
-		Short: "Print a direnv library defining `use nixld`, for ~/.config/direnv/direnvrc",
+		Short: "Print a direnv library defining `use nixld`, for ~/.config/direnv/lib/nixld.sh",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return printCalling(cmd, shells.Direnv)
