@@ -21,14 +21,21 @@ import (
 // .envrc for direnv). The cost of a hook is what it adds to that loop:
 // the same loop timed before the hook was installed is subtracted.
 
-// promptLoop is, per shell, the code that fires the prompt hooks n times
-// and prints the elapsed nanoseconds.
+// firePrompt is, per shell, what the shell runs before drawing a prompt.
+var firePrompt = map[string]string{
+	"bash": `eval "$PROMPT_COMMAND"`,
+	"zsh":  `for f in $precmd_functions; do $f; done`,
+	"fish": `emit fish_prompt`,
+}
+
+// promptLoop is, per shell, code that fires the prompt %[2]d times and
+// prints the elapsed nanoseconds; %[1]s is filled with firePrompt.
 var promptLoop = map[string]string{
-	"bash": `s=$EPOCHREALTIME; for ((i = 0; i < %[1]d; i++)); do eval "$PROMPT_COMMAND"; done; e=$EPOCHREALTIME
+	"bash": `s=$EPOCHREALTIME; for ((i = 0; i < %[2]d; i++)); do %[1]s; done; e=$EPOCHREALTIME
 echo $(( (${e/./} - ${s/./}) * 1000 ))`,
-	"zsh": `zmodload zsh/datetime; s=$EPOCHREALTIME; for ((i = 0; i < %[1]d; i++)); do for f in $precmd_functions; do $f; done; done; e=$EPOCHREALTIME
+	"zsh": `zmodload zsh/datetime; s=$EPOCHREALTIME; for ((i = 0; i < %[2]d; i++)); do %[1]s; done; e=$EPOCHREALTIME
 printf "%%.0f\\n" $(( (e - s) * 1e9 ))`,
-	"fish": `set s (date +%%s%%N); for i in (seq %[1]d); emit fish_prompt; end; set e (date +%%s%%N)
+	"fish": `set s (date +%%s%%N); for i in (seq %[2]d); %[1]s; end; set e (date +%%s%%N)
 math "$e - $s"`,
 }
 
@@ -70,9 +77,8 @@ func measure(tb testing.TB, sh, tool string, n int) time.Duration {
 	}
 	// Time the bare loop, install the hook, enter once (that prompt does
 	// change state), then time the loop again.
-	settle := map[string]string{"bash": `eval "$PROMPT_COMMAND"`, "zsh": `for f in $precmd_functions; do $f; done`, "fish": `emit fish_prompt`}[sh]
-	loop := fmt.Sprintf(promptLoop[sh], n)
-	script := loop + "\n" + hook + "\n" + settle + "\n" + loop + "\n"
+	loop := fmt.Sprintf(promptLoop[sh], firePrompt[sh], n)
+	script := loop + "\n" + hook + "\n" + firePrompt[sh] + "\n" + loop + "\n"
 	argv := []string{sh, "-c", script}
 	if sh == "fish" {
 		argv = []string{"fish", "--no-config", "-c", script}

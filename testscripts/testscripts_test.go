@@ -22,12 +22,11 @@ import (
 // world is built once: the nixld binary, the probe libraries, a bin
 // directory with python3 and friends. Every script gets it read-only.
 type world struct {
-	bin    string // nixld (a logging wrapper), python3, python3.X, envdump
-	nixld  string // the real binary
-	nixLD  string // holds libnixldprobe.so: what $NIX_LD_LIBRARY_PATH names
-	wheel  string // libwheel.so, which needs libnixldprobe.so
-	probe  string // probe.py: loads libwheel.so like an import would
-	python string // the real interpreter
+	bin   string // nixld (a logging wrapper), python3, python3.X, envdump
+	nixld string // the real binary
+	nixLD string // holds libnixldprobe.so: what $NIX_LD_LIBRARY_PATH names
+	wheel string // libwheel.so, which needs libnixldprobe.so
+	probe string // probe.py: loads libwheel.so like an import would
 }
 
 var w world
@@ -116,9 +115,8 @@ except OSError as e:
 		return err
 	}
 	python, version, _ := strings.Cut(info, "\n")
-	w.python = python
 	for _, name := range []string{"python3", "python" + version} {
-		if err := os.Symlink(w.python, filepath.Join(w.bin, name)); err != nil {
+		if err := os.Symlink(python, filepath.Join(w.bin, name)); err != nil {
 			return err
 		}
 	}
@@ -141,11 +139,8 @@ func TestScripts(t *testing.T) {
 
 func setup(e *testscript.Env) error {
 	home := filepath.Join(e.WorkDir, "home")
-	out := filepath.Join(e.WorkDir, "out")
-	for _, d := range []string{out, filepath.Join(home, ".config", "fish")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return err
-		}
+	if err := os.MkdirAll(filepath.Join(home, ".config", "fish"), 0o755); err != nil {
+		return err
 	}
 	e.Setenv("HOME", home)
 	e.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
@@ -153,17 +148,13 @@ func setup(e *testscript.Env) error {
 	e.Setenv("NIX_LD_LIBRARY_PATH", w.nixLD)
 	e.Setenv("WHEEL", w.wheel)
 	e.Setenv("PROBE", w.probe)
-	e.Setenv("PYTHON", w.python)
-	e.Setenv("NIXLD", w.nixld)
-	e.Setenv("NIXLD_LOG", filepath.Join(e.WorkDir, "nixld.log"))
-	e.Setenv("OUT", out)
 	e.Setenv("TERM", "dumb")
 	e.Setenv("LANG", "C.UTF-8")
-	// The rc files a user would write; scripts may replace them.
-	// Each prompt carries its number; the shell command waits for them.
+	// The rc files a user would write; scripts may replace them. Each
+	// prompt carries its number, which the shell command waits for, and
+	// shows the last command's status as a user's own prompt hook saw it,
+	// running after nixld's: the hook must keep it.
 	rc := map[string]string{
-		// and shows the last command's status as a user's own prompt hook saw
-		// it, running after nixld's: the hook must keep it.
 		".bashrc": `PROMPT_COMMAND='__st=$?'
 PS1='[$__st]@NIXLD-PROMPT-\#@ '
 eval "$(nixld hook bash)"
@@ -221,7 +212,7 @@ var shellArgv = map[string][]string{"bash": {"bash", "-i"}, "zsh": {"zsh", "-i"}
 // where it starts, with $OUT=$T/out for results and its own $NIXLD_LOG;
 // $WEIRD is a name to make directories with. -e passes a variable through.
 func shellCmd(ts *testscript.TestScript, neg bool, args []string) {
-	pass := []string{"HOME", "XDG_CONFIG_HOME", "PATH", "NIX_LD_LIBRARY_PATH", "WHEEL", "PROBE", "PYTHON", "NIXLD", "TERM", "LANG", "WORK", "TMPDIR"}
+	pass := []string{"HOME", "XDG_CONFIG_HOME", "PATH", "NIX_LD_LIBRARY_PATH", "WHEEL", "PROBE", "TERM", "LANG", "WORK", "TMPDIR"}
 	for len(args) > 2 && args[0] == "-e" {
 		pass, args = append(pass, args[1]), args[2:]
 	}
