@@ -12,38 +12,49 @@ import (
 	"github.com/nixld/nixld/templates"
 )
 
-// Direnv is the code use_nixld evals inside direnv for dir. direnv allow
-// is the trust decision there, so no nixld allow is needed, and a
-// .nixld.toml is optional. direnv itself restores the variables on leaving.
+// Direnv is the code use_nixld evals inside direnv for dir, the .envrc's
+// directory. direnv allow is the trust decision there: it covers the
+// .envrc and, since direnv watches it, a .nixld.toml beside it, which is
+// optional. A .nixld.toml further up is someone else's file, applied only
+// if nixld itself allowed it; otherwise dir gets the defaults and the
+// usual hint. direnv restores the variables on leaving.
 func Direnv(d Dirs, env Env, dir string) (string, []string, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return "", nil, err
 	}
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", nil, oneLine(err)
+	}
 	p, err := Find(dir)
 	if err != nil {
 		return "", nil, oneLine(err)
 	}
+	var notes []string
 	cfg := DefaultConfig
-	if p == nil {
-		real, err := filepath.EvalSymlinks(dir)
-		if err != nil {
-			return "", nil, oneLine(err)
+	switch {
+	case p == nil:
+	case p.Real != real && d.TrustOf(p) != Allowed:
+		notes = append(notes, fmt.Sprintf("nixld: %s is %s, so 'use nixld' ignores it; review it, then run 'nixld allow'", d.Show(p.Config()), d.TrustOf(p)))
+		p = nil
+	default:
+		if cfg, err = ParseConfig(p, d.Home); err != nil {
+			return "", nil, fmt.Errorf("%s: %v", d.Show(p.Config()), err)
 		}
+	}
+	if p == nil {
 		p = &Project{Dir: dir, Real: real}
-	} else if cfg, err = ParseConfig(p, d.Home); err != nil {
-		return "", nil, fmt.Errorf("%s: %v", d.Show(p.Config()), err)
 	}
 	a, err := d.Enter(p, cfg, env.ptr("PATH"), env.ptr(LDVar), env.ptr(NixLDVar))
 	if err != nil {
 		return "", nil, oneLine(err)
 	}
-	var notes []string
 	for _, name := range a.Shims.Missing {
-		notes = append(notes, fmt.Sprintf("nixld: %s is not on PATH; not wrapped", name))
+		notes = append(notes, fmt.Sprintf("nixld: %s is not on PATH; not wrapped", d.Show(name)))
 	}
 	code, err := templates.Render("direnv-env.bash", map[string]string{
-		"Config": shells.Bash.Quote(p.Config()),
+		"Config": shells.Bash.Quote(filepath.Join(dir, ConfigName)),
 		"Bin":    shells.Bash.Quote(a.Shims.Bin),
 		"LD":     shells.Bash.Quote(a.LD),
 	})
@@ -56,13 +67,18 @@ func Direnv(d Dirs, env Env, dir string) (string, []string, error) {
 // FindFrom is Find for a directory given on the command line (or the
 // .nixld.toml in it), with an error that says what to do where there is no
 // project.
-func FindFrom(d Dirs, dir string) (*Project, error) {
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, err
+func FindFrom(d Dirs, arg string) (*Project, error) {
+	// Take the file's name off as text: resolving it first would follow a
+	// .nixld.toml symlink to its target.
+	if arg == ConfigName || strings.HasSuffix(arg, "/"+ConfigName) {
+		arg = strings.TrimSuffix(arg, ConfigName)
+		if arg == "" {
+			arg = "."
+		}
 	}
-	if filepath.Base(dir) == ConfigName {
-		dir = filepath.Dir(dir)
+	dir, err := ResolveArg(arg)
+	if err != nil {
+		return nil, oneLine(err)
 	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("%s is not a directory", d.Show(dir))
@@ -88,9 +104,9 @@ func (d Dirs) AllowChecked(p *Project) error {
 
 // Init writes dir/.nixld.toml with the defaults spelled out and allows it.
 func Init(d Dirs, env Env, dir string, force bool) (*Project, error) {
-	dir, err := filepath.Abs(dir)
+	dir, err := ResolveArg(dir)
 	if err != nil {
-		return nil, err
+		return nil, oneLine(err)
 	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("%s is not a directory", d.Show(dir))
@@ -135,34 +151,16 @@ libraries = []
 // Status describes, for humans, the project at cwd and the shell's state.
 func Status(d Dirs, env Env, cwd string) string {
 	var b strings.Builder
-	row := func(k, format string, args ...any) {
-		fmt.Fprintf(&b, "%-11s %s\n", k+":", fmt.Sprintf(format, args...))
-	}
+	row := rowWriter(&b)
 	row("directory", "%s", d.Show(cwd))
 	p, err := Find(cwd)
 	switch {
 	case err != nil:
-		row("project", "error: %v", oneLine(err))
+		row("project", "error: %s", d.Show(oneLine(err).Error()))
 	case p == nil:
 		row("project", "none (no %s here or above)", ConfigName)
 	default:
-		row("project", "%s", d.Show(p.Config()))
-		trust := d.TrustOf(p)
-		row("trust", "%s", trust)
-		cfg, err := ParseConfig(p, d.Home)
-		if err != nil {
-			row("config", "error: %v", err)
-			break
-		}
-		dirs := d.searchDirs(env["PATH"])
-		for _, prog := range programs(cfg, dirs) {
-			if target := d.lookPath(prog, dirs); target != "" {
-				row("wrap", "%s -> %s", prog, d.Show(target))
-			} else if cfg.Wrap != nil {
-				row("wrap", "%s -> not on PATH", prog)
-			}
-		}
-		row("libraries", "%s", strings.Join(LibraryDirs(env.ptr(NixLDVar), cfg), ":"))
+		projectRows(row, d, env, p)
 		row("shims", "%s", d.Show(d.ShimDir(p)))
 	}
 	state := "inactive"
@@ -175,4 +173,57 @@ func Status(d Dirs, env Env, cwd string) string {
 	}
 	row("this shell", "%s", state)
 	return b.String()
+}
+
+// Review is what nixld allow --show prints: what allowing p would trust,
+// with the config's text, so that it can be read before it acts.
+func Review(d Dirs, env Env, p *Project) string {
+	var b strings.Builder
+	row := rowWriter(&b)
+	cfg := projectRows(row, d, env, p)
+	if cfg != nil {
+		for _, lib := range cfg.Libraries {
+			if within(lib, p.Real) {
+				row("note", "%s is inside the project: allowing trusts whatever is put there later", d.Show(lib))
+			}
+		}
+	}
+	row("content", "sha256 %s", p.Hash)
+	for _, line := range strings.Split(strings.TrimSuffix(string(p.Content), "\n"), "\n") {
+		if unsafeText(line) {
+			line = fmt.Sprintf("%q", line)
+		}
+		fmt.Fprintf(&b, "  | %s\n", line)
+	}
+	return b.String()
+}
+
+type rowFunc func(key, format string, args ...any)
+
+func rowWriter(b *strings.Builder) rowFunc {
+	return func(key, format string, args ...any) {
+		fmt.Fprintf(b, "%-11s %s\n", key+":", fmt.Sprintf(format, args...))
+	}
+}
+
+// projectRows describes p: its trust, what it wraps and which libraries it
+// adds. It returns the parsed config, or nil where it does not parse.
+func projectRows(row rowFunc, d Dirs, env Env, p *Project) *Config {
+	row("project", "%s", d.Show(p.Config()))
+	row("trust", "%s", d.TrustOf(p))
+	cfg, err := ParseConfig(p, d.Home)
+	if err != nil {
+		row("config", "error: %v", err)
+		return nil
+	}
+	dirs := d.searchDirs(env["PATH"])
+	for _, prog := range programs(cfg, dirs) {
+		if target := d.lookPath(prog, dirs); target != "" {
+			row("wrap", "%s -> %s", d.Show(prog), d.Show(target))
+		} else if cfg.Wrap != nil {
+			row("wrap", "%s -> not on PATH", d.Show(prog))
+		}
+	}
+	row("libraries", "%s", d.Show(strings.Join(LibraryDirs(env.ptr(NixLDVar), cfg), ":")))
+	return cfg
 }

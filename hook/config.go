@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 )
@@ -66,34 +68,51 @@ func checkProgram(name string) error {
 		return fmt.Errorf("wrap: %q is not a program name", name)
 	case strings.Contains(name, "/"):
 		return fmt.Errorf("wrap: %q is not a program name (no slashes; it is looked up on PATH)", name)
-	case hasControl(name):
-		return fmt.Errorf("wrap: %q holds a control character", name)
+	case unsafeText(name):
+		return fmt.Errorf("wrap: %q holds a control, bidi or invisible character", name)
 	}
 	return nil
 }
 
 // libraryDir resolves a libraries entry: ~ is the home directory, and a
-// relative path is relative to the project directory.
+// relative path is relative to the project directory. The checks apply to
+// the resolved path, since that is what goes on LD_LIBRARY_PATH: a project
+// directory with a ':' in its name would otherwise split an entry in two.
 func libraryDir(lib, root, home string) (string, error) {
+	dir := lib
 	switch {
 	case lib == "":
 		return "", fmt.Errorf("libraries: empty entry")
-	case strings.Contains(lib, ":"):
-		return "", fmt.Errorf("libraries: %q contains ':', which separates LD_LIBRARY_PATH entries", lib)
+	case unsafeText(lib):
+		return "", fmt.Errorf("libraries: %q holds a control, bidi or invisible character", lib)
 	case lib == "~" || strings.HasPrefix(lib, "~/"):
 		if !filepath.IsAbs(home) {
 			return "", fmt.Errorf("libraries: %q needs $HOME", lib)
 		}
-		lib = filepath.Join(home, lib[1:])
+		dir = filepath.Join(home, lib[1:])
 	case !filepath.IsAbs(lib):
-		lib = filepath.Join(root, lib)
+		dir = filepath.Join(root, lib)
 	}
-	return filepath.Clean(lib), nil
+	dir = filepath.Clean(dir)
+	switch {
+	case !strings.Contains(dir, ":"):
+		return dir, nil
+	case dir == lib:
+		return "", fmt.Errorf("libraries: %q contains ':', which separates LD_LIBRARY_PATH entries", lib)
+	default:
+		return "", fmt.Errorf("libraries: %q resolves to %q, whose ':' would split it on LD_LIBRARY_PATH", lib, dir)
+	}
 }
 
-func hasControl(s string) bool {
+// unsafeText reports whether s holds what a terminal would not show as
+// written: control characters (newlines among them), bidi overrides and
+// other invisible format characters, or bytes that are not UTF-8.
+func unsafeText(s string) bool {
+	if !utf8.ValidString(s) {
+		return true
+	}
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' {
 			return true
 		}
 	}

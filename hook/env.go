@@ -71,6 +71,11 @@ type Dirs struct {
 // XDG_*_HOME is ignored, and HOME is needed only where one is unset.
 func DirsFrom(env Env) (Dirs, error) {
 	home, _ := env.Lookup("HOME")
+	if filepath.IsAbs(home) {
+		// A trailing slash would make messages show ~proj, another
+		// user's home.
+		home = filepath.Clean(home)
+	}
 	pick := func(name, fallback string) (string, error) {
 		if v, _ := env.Lookup(name); filepath.IsAbs(v) {
 			return filepath.Join(filepath.Clean(v), "nixld"), nil
@@ -92,12 +97,13 @@ func DirsFrom(env Env) (Dirs, error) {
 }
 
 // Show renders a path for a one-line message: ~ for the home directory,
-// and Go quoting where the path holds control characters such as newlines.
+// and Go quoting where the path holds anything a terminal would not show
+// as written (newlines, bidi overrides, bytes that are not UTF-8).
 func (d Dirs) Show(path string) string {
 	if d.Home != "" && d.Home != "/" && within(path, d.Home) {
 		path = "~" + strings.TrimPrefix(path, d.Home)
 	}
-	if hasControl(path) {
+	if unsafeText(path) {
 		return fmt.Sprintf("%q", path)
 	}
 	return path

@@ -2,8 +2,9 @@ package hook
 
 import (
 	"fmt"
-	"path/filepath"
+	"os"
 	"strings"
+	"syscall"
 
 	"github.com/nixld/nixld/shells"
 )
@@ -20,14 +21,16 @@ type Result struct {
 // Export computes the change that brings a shell with environment env to
 // the state for directory cwd: the nearest project at or above cwd is
 // entered if its config is allowed, any other active project is left.
-// It never fails: problems become one-line messages, and the variables
-// always end in a consistent state.
-func Export(d Dirs, env Env, cwd string) Result {
-	return export(d, env, cwd, env[QuietVar] != "")
+// dirsErr says why nixld's own directories are unknown (no $HOME, say):
+// then no project is entered, but leaving still works.
+// It never fails: problems become one-line messages, each shown once per
+// entry, and the variables always end in a consistent state.
+func Export(d Dirs, dirsErr error, env Env, cwd string) Result {
+	return export(d, dirsErr, env, cwd, env[QuietVar] != "")
 }
 
 // export is Export; quiet leaves out the entered and left notes.
-func export(d Dirs, env Env, cwd string, quiet bool) Result {
+func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 	var r Result
 	var entering []string // said after leaving the old project
 	note := func(to *[]string, format string, args ...any) {
@@ -47,13 +50,17 @@ func export(d Dirs, env Env, cwd string, quiet bool) Result {
 		}
 	}
 
-	p, err := Find(cwd)
-	if err != nil {
-		problem("%v", oneLine(err))
-	}
+	// hint says why the project here is not entered; it is shown once.
 	var cfg *Config
 	hint := ""
-	if p != nil {
+	p, err := Find(cwd)
+	switch {
+	case err != nil:
+		hint = d.Show(oneLine(err).Error())
+	case p == nil:
+	case dirsErr != nil:
+		hint = fmt.Sprintf("cannot enter %s: %v", d.Show(p.Dir), dirsErr)
+	default:
 		config := d.Show(p.Config())
 		switch d.TrustOf(p) {
 		case Allowed:
@@ -79,15 +86,17 @@ func export(d Dirs, env Env, cwd string, quiet bool) Result {
 	}
 	if cfg != nil {
 		a, err := d.Enter(p, cfg, next.path, next.ld, env.ptr(NixLDVar))
-		if err != nil {
-			problem("cannot enter %s: %v", d.Show(p.Dir), oneLine(err))
-			cfg = nil
-		} else {
+		if err == nil {
 			*st = State{
 				Root: p.Real, Dir: p.Dir, Hash: p.Hash, Bin: a.Shims.Bin,
-				PathOld: next.path, PathNew: a.Path,
-				LDOld: next.ld, LDNew: a.LD, LDAdded: a.LDAdded,
+				PathUnset: next.path == nil, LDUnset: next.ld == nil, LDAdded: a.LDAdded,
 			}
+			err = fitsExec(env, map[string]*string{"PATH": &a.Path, LDVar: &a.LD, StateVar: st.encode()})
+		}
+		if err != nil {
+			problem("cannot enter %s: %v", d.Show(p.Dir), oneLine(err))
+			cfg, st = nil, &State{}
+		} else {
 			next.path, next.ld = &a.Path, &a.LD
 			verb := "entered"
 			if old.active() && old.Root == p.Real {
@@ -97,7 +106,7 @@ func export(d Dirs, env Env, cwd string, quiet bool) Result {
 				note(&entering, "%s %s, wrapping %s", verb, d.Show(p.Dir), listOrNone(a.Shims.Names()))
 			}
 			for _, name := range a.Shims.Missing {
-				note(&entering, "%s is not on PATH; not wrapped", name)
+				note(&entering, "%s is not on PATH; not wrapped", d.Show(name))
 			}
 		}
 	}
@@ -106,7 +115,7 @@ func export(d Dirs, env Env, cwd string, quiet bool) Result {
 	}
 	r.Messages = append(r.Messages, entering...)
 	if hint != "" {
-		st.Hinted = p.Real + "\x00" + p.Hash
+		st.Hinted = hashOf(hint)[:16]
 		if old == nil || old.Hinted != st.Hinted {
 			problem("%s", hint)
 		} else {
@@ -117,6 +126,49 @@ func export(d Dirs, env Env, cwd string, quiet bool) Result {
 
 	r.Ops = diff(cur, next)
 	return r
+}
+
+// maxArgStrlen is the kernel's limit on one environment string
+// (MAX_ARG_STRLEN, 32 pages), its NUL included.
+const maxArgStrlen = 32 * 4096
+
+// fitsExec checks that env with the given variables changed can still be
+// passed to a program. Past the kernel's limits every command in the
+// shell would fail with "Argument list too long", so nixld refuses to
+// enter instead; leaving only shrinks the environment.
+func fitsExec(env Env, changed map[string]*string) error {
+	total := 0
+	for k, v := range env {
+		if _, ok := changed[k]; !ok {
+			total += len(k) + len(v) + 2 + 8 // the string, its NUL, its pointer
+		}
+	}
+	for k, v := range changed {
+		if v == nil {
+			continue
+		}
+		if n := len(k) + 1 + len(*v) + 1; n > maxArgStrlen {
+			return fmt.Errorf("$%s would be %d bytes, over the kernel's limit of %d for one variable", k, n-len(k)-2, maxArgStrlen-1)
+		}
+		total += len(k) + len(*v) + 2 + 8
+	}
+	if limit := argMax(); total > limit {
+		return fmt.Errorf("the environment would be %d bytes, over the %d a program can be started with", total, limit)
+	}
+	return nil
+}
+
+// argMax is what the kernel leaves for a program's arguments and
+// environment together (a quarter of the stack limit), less room for the
+// arguments of the commands the user will run.
+func argMax() int {
+	const room = 64 << 10
+	var rl syscall.Rlimit
+	limit := 2 << 20 // the kernel's figure for the usual 8 MiB stack
+	if err := syscall.Getrlimit(syscall.RLIMIT_STACK, &rl); err == nil && rl.Cur != ^uint64(0) && rl.Cur/4 < 6<<20 {
+		limit = max(int(rl.Cur/4), maxArgStrlen)
+	}
+	return limit - room
 }
 
 func listOrNone(names []string) string {
@@ -163,9 +215,12 @@ func (e Env) Apply(ops []shells.Op) Env {
 // left, and the project at or above dir is entered. That project must
 // exist and be allowed. The messages are notes for stderr.
 func ExecEnv(d Dirs, env Env, dir string) (Env, []string, error) {
-	dir, err := filepath.Abs(dir)
+	dir, err := ResolveArg(dir)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, oneLine(err)
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil, nil, fmt.Errorf("%s is not a directory", d.Show(dir))
 	}
 	p, err := Find(dir)
 	if err != nil {
@@ -177,7 +232,7 @@ func ExecEnv(d Dirs, env Env, dir string) (Env, []string, error) {
 	if t := d.TrustOf(p); t != Allowed {
 		return nil, nil, fmt.Errorf("%s is %s; review it, then run 'nixld allow %s'", d.Show(p.Config()), t, d.Show(p.Dir))
 	}
-	r := export(d, env, dir, true)
+	r := export(d, nil, env, dir, true)
 	if len(r.Problems) > 0 {
 		return nil, nil, fmt.Errorf("%s", r.Problems[0])
 	}

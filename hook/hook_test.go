@@ -1,11 +1,15 @@
 package hook
 
 import (
+	"encoding/base64"
+	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/nixld/nixld/shells"
@@ -58,7 +62,7 @@ func (f *fixture) project(dir, config string, allow bool) *Project {
 // step runs Export in dir and applies its ops to env, as the shell would.
 func (f *fixture) step(env Env, dir string) (Env, Result) {
 	f.t.Helper()
-	r := Export(f.dirs, env, filepath.Join(f.root, dir))
+	r := Export(f.dirs, nil, env, filepath.Join(f.root, dir))
 	for _, m := range r.Messages {
 		if strings.Contains(m, "\n") || !strings.HasPrefix(m, "nixld: ") {
 			f.t.Errorf("message is not one nixld line: %q", m)
@@ -224,7 +228,9 @@ func TestParseConfig(t *testing.T) {
 		"wrap = \"python3\"\n":         "incompatible types",
 		"wrap = [\"\"]\n":              "not a program name",
 		"wrap = [\"..\"]\n":            "not a program name",
-		"wrap = [\"a\\nb\"]\n":         "control character",
+		"wrap = [\"a\\nb\"]\n":         "control, bidi or invisible character",
+		"wrap = [\"py\u202ethon\"]\n":  "control, bidi or invisible character",
+		"libraries = [\"a\u200bb\"]\n": "control, bidi or invisible character",
 		"libraries = [\"/a:/b\"]\n":    "contains ':'",
 		"libraries = [\"\"]\n":         "empty entry",
 		"wrap = [\n":                   "toml:",
@@ -406,4 +412,144 @@ func exitCode(err error) int {
 		return -1
 	}
 	return 0
+}
+
+// A ':' in the project's own path must not split a relative libraries
+// entry into an empty or relative LD_LIBRARY_PATH entry.
+func TestColonInProjectPath(t *testing.T) {
+	f := newFixture(t)
+	f.project("a:", `libraries = ["."]`+"\n", true)
+	f.project("x:y", `libraries = ["lib"]`+"\n", true)
+	for _, dir := range []string{"a:/sub", "x:y"} {
+		os.MkdirAll(filepath.Join(f.root, dir), 0o755)
+		env, r := f.step(Env{"PATH": f.bin, NixLDVar: "/n"}, dir)
+		if _, ok := env[LDVar]; ok || len(r.Messages) != 1 || !strings.Contains(r.Messages[0], "whose ':' would split it on LD_LIBRARY_PATH") {
+			t.Errorf("%s: %q %q", dir, env[LDVar], r.Messages)
+		}
+	}
+}
+
+// Empty and relative entries of $NIX_LD_LIBRARY_PATH never reach
+// LD_LIBRARY_PATH: they would mean the working directory.
+func TestRelativeNixLDEntriesDropped(t *testing.T) {
+	f := newFixture(t)
+	f.project("proj", "", true)
+	env, _ := f.step(Env{"PATH": f.bin, NixLDVar: "::lib:/n:./x:"}, "proj")
+	if env[LDVar] != "/n" {
+		t.Errorf("LD_LIBRARY_PATH %q, want /n", env[LDVar])
+	}
+}
+
+// The state holds what nixld added, never copies of whole variables: a
+// NixOS dev shell's PATH must not push it past the kernel's limit.
+func TestStateStaysSmall(t *testing.T) {
+	f := newFixture(t)
+	f.project("proj", "", true)
+	long := f.bin
+	for i := range 1000 {
+		long += fmt.Sprintf(":/nix/store/%032d-package-%d/bin", i, i)
+	}
+	start := Env{"PATH": long, LDVar: strings.ReplaceAll(long, "/bin", "/lib"), NixLDVar: "/n"}
+	in, _ := f.step(start, "proj")
+	if n := len(in[StateVar]); n > 600 {
+		t.Errorf("state is %d bytes for a %d-byte PATH: %s", n, len(long), in[StateVar])
+	}
+	if out, _ := f.step(in, ""); !maps.Equal(out, start) {
+		t.Error("leaving did not restore the long variables")
+	}
+}
+
+// Where entering would put a variable past the kernel's limit, nixld
+// refuses with one line and leaves the environment as it was.
+func TestEnvironmentLimit(t *testing.T) {
+	f := newFixture(t)
+	f.project("proj", "", true)
+	huge := f.bin + ":" + strings.Repeat("/x", maxArgStrlen/2-len(f.bin))
+	env, r := f.step(Env{"PATH": huge, NixLDVar: "/n"}, "proj")
+	if env["PATH"] != huge || len(r.Messages) != 1 || !strings.Contains(r.Messages[0], "over the kernel's limit") {
+		t.Errorf("%d-byte PATH: %q", len(env["PATH"]), r.Messages)
+	}
+}
+
+// An old shell's state, from before the state held only nixld's entries,
+// still leaves exactly.
+func TestLegacyStateLeaves(t *testing.T) {
+	f := newFixture(t)
+	legacy := `{"root":"/p","dir":"/p","hash":"h","bin":"/s/bin","path_old":"/usr/bin","path_new":"/s/bin:/usr/bin","ld_new":"/n","ld_added":["/n"]}`
+	env := Env{"PATH": "/s/bin:/usr/bin", LDVar: "/n", StateVar: "1:" + base64.RawURLEncoding.EncodeToString([]byte(legacy))}
+	out, r := f.step(env, "")
+	if want := (Env{"PATH": "/usr/bin"}); !maps.Equal(out, want) {
+		t.Errorf("got %q, want %q (%q)", out, want, r.Messages)
+	}
+}
+
+// Without $HOME nixld can't find its trust store, but a shell inside a
+// project must still be able to leave it; the reason shows once.
+func TestLeaveWithoutHome(t *testing.T) {
+	f := newFixture(t)
+	f.project("proj", "", true)
+	start := Env{"PATH": f.bin, NixLDVar: "/n"}
+	in, _ := f.step(start, "proj")
+	noHome := errors.New("neither $XDG_DATA_HOME nor $HOME is an absolute path")
+	r := Export(Dirs{}, noHome, in, filepath.Join(f.root, "proj", "sub"))
+	if len(r.Messages) != 2 || !strings.Contains(r.Messages[1], "cannot enter") {
+		t.Errorf("inside, no HOME: %q", r.Messages)
+	}
+	out := in.Apply(r.Ops)
+	r = Export(Dirs{}, noHome, out, filepath.Join(f.root, "proj"))
+	if len(r.Messages) != 0 {
+		t.Errorf("reason repeated: %q", r.Messages)
+	}
+	r = Export(Dirs{}, noHome, out.Apply(r.Ops), f.root)
+	if got := out.Apply(r.Ops); !maps.Equal(got, start) {
+		t.Errorf("got %q, want %q", got, start)
+	}
+}
+
+// A config that can't be read is reported once per entry, not on every cd.
+func TestUnreadableConfigSaidOnce(t *testing.T) {
+	// Root reads a mode 000 file, so the unreadable config here is one
+	// that refuses a read that would wait, which fails for every user.
+	f := newFixture(t)
+	p := f.project("proj", "", true)
+	os.Remove(p.Config())
+	os.Symlink("/proc/kmsg", p.Config())
+	env, r := f.step(Env{"PATH": f.bin}, "proj")
+	if len(r.Messages) != 1 {
+		t.Fatalf("first entry: %q", r.Messages)
+	}
+	env, r = f.step(env, "proj/sub")
+	if len(r.Messages) != 0 {
+		t.Errorf("repeated: %q", r.Messages)
+	}
+	_, r = f.step(env, "")
+	if _, r = f.step(Env{"PATH": f.bin}, "proj"); len(r.Messages) != 1 {
+		t.Errorf("a new entry says it again: %q", r.Messages)
+	}
+}
+
+// Reading a config never blocks: a FIFO, a device or /proc/kmsg, as a
+// cloned repository can ship, is refused at once.
+func TestConfigNeverBlocks(t *testing.T) {
+	f := newFixture(t)
+	dir := filepath.Join(f.root, "fifo")
+	os.MkdirAll(dir, 0o755)
+	if err := syscall.Mkfifo(filepath.Join(dir, ConfigName), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for target, want := range map[string]string{"/proc/kmsg": "without waiting", "/dev/zero": "not a regular file"} {
+		d := filepath.Join(f.root, filepath.Base(target))
+		os.MkdirAll(d, 0o755)
+		os.Symlink(target, filepath.Join(d, ConfigName))
+		if _, err := Load(d); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", target, err, want)
+		}
+	}
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("fifo: %v", err)
+	}
+	f.write(filepath.Join(f.root, "big", ConfigName), strings.Repeat("#", maxConfig+1), 0o644)
+	if _, err := Load(filepath.Join(f.root, "big")); err == nil || !strings.Contains(err.Error(), "larger than 1 MiB") {
+		t.Errorf("big: %v", err)
+	}
 }

@@ -116,16 +116,19 @@ func programs(cfg *Config, dirs []string) []string {
 
 // interpreter picks the shim's #! line: a bash that outlives a nix-shell
 // or a garbage collection where there is one, since venvs link to shims.
+// -p (privileged) makes bash ignore the caller's BASH_ENV, exported
+// functions, SHELLOPTS and BASHOPTS, none of which may change what a shim
+// runs.
 func (d Dirs) interpreter(dirs []string) string {
 	for _, cand := range []string{"/run/current-system/sw/bin/bash", "/bin/bash", "/usr/bin/bash"} {
 		if fi, err := os.Stat(cand); err == nil && fi.Mode()&0o111 != 0 {
-			return cand
+			return cand + " -p"
 		}
 	}
 	if found := d.lookPath("bash", dirs); found != "" && !strings.ContainsAny(found, " \t\n") {
-		return found
+		return found + " -p"
 	}
-	return "/usr/bin/env bash"
+	return "/usr/bin/env -S bash -p"
 }
 
 // inVenv reports whether target is a virtualenv's interpreter. Such a shim
@@ -196,7 +199,8 @@ func (d Dirs) WriteShims(p *Project, cfg *Config, path string) (*ShimSet, error)
 	for _, e := range entries {
 		// Dot files are other writers' temporary files.
 		if !keep[e.Name()] && !strings.HasPrefix(e.Name(), ".") {
-			if err := os.Remove(filepath.Join(set.Bin, e.Name())); err != nil {
+			// Another shell entering at the same time may have removed it.
+			if err := removeIfExists(filepath.Join(set.Bin, e.Name())); err != nil {
 				return nil, err
 			}
 		}

@@ -4,27 +4,34 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"slices"
 	"strings"
 )
 
-// State is what a shell carries in _NIXLD_STATE: enough to leave the
-// active project exactly, and which hint it already showed. It is exported
-// so that a shell started inside a project can leave it too.
+// State is what a shell carries in _NIXLD_STATE: what nixld added and the
+// little it needs to take that out again, and which hint it last showed.
+// It is exported so that a shell started inside a project can leave it
+// too. It never copies a whole variable: a long PATH would push it over
+// the kernel's limit for one environment string.
 type State struct {
-	Root    string   `json:"root,omitempty"` // resolved project directory; empty when inactive
-	Dir     string   `json:"dir,omitempty"`  // the project directory as entered, for messages
-	Hash    string   `json:"hash,omitempty"` // config content hash when entered
-	Bin     string   `json:"bin,omitempty"`  // shim directory put on PATH
-	PathOld *string  `json:"path_old,omitempty"`
-	PathNew string   `json:"path_new,omitempty"`
-	LDOld   *string  `json:"ld_old,omitempty"`
-	LDNew   string   `json:"ld_new,omitempty"`
-	LDAdded []string `json:"ld_added,omitempty"`
-	Hinted  string   `json:"hinted,omitempty"` // the hint last shown, so it is shown once
+	Root      string   `json:"root,omitempty"` // resolved project directory; empty when inactive
+	Dir       string   `json:"dir,omitempty"`  // the project directory as entered, for messages
+	Hash      string   `json:"hash,omitempty"` // config content hash when entered
+	Bin       string   `json:"bin,omitempty"`  // shim directory put first on PATH
+	PathUnset bool     `json:"path_unset,omitempty"`
+	LDUnset   bool     `json:"ld_unset,omitempty"`
+	LDAdded   []string `json:"ld_added,omitempty"` // appended to LD_LIBRARY_PATH
+	Hinted    string   `json:"hinted,omitempty"`   // hash of the hint last shown, so it is shown once
 }
 
-const stateVersion = "1:"
+// stateVersion prefixes the JSON; legacyVersion states (base64 JSON with
+// copies of the old variables) are still read, so that a shell entered
+// before an upgrade can leave.
+const (
+	stateVersion  = "2:"
+	legacyVersion = "1:"
+)
 
 func (s *State) active() bool { return s != nil && s.Root != "" }
 
@@ -33,17 +40,30 @@ func (s *State) encode() *string {
 		return nil
 	}
 	data, _ := json.Marshal(s)
-	v := stateVersion + base64.RawURLEncoding.EncodeToString(data)
+	v := stateVersion + string(data)
 	return &v
 }
 
 func decodeState(v string) (*State, error) {
-	data, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(v, stateVersion))
-	if err != nil || !strings.HasPrefix(v, stateVersion) {
-		return nil, errors.New("malformed")
-	}
 	s := &State{}
-	if err := json.Unmarshal(data, s); err != nil {
+	switch {
+	case strings.HasPrefix(v, stateVersion):
+		if err := json.Unmarshal([]byte(v[len(stateVersion):]), s); err != nil {
+			return nil, errors.New("malformed")
+		}
+	case strings.HasPrefix(v, legacyVersion):
+		data, err := base64.RawURLEncoding.DecodeString(v[len(legacyVersion):])
+		var old struct {
+			State
+			PathOld *string `json:"path_old"`
+			LDOld   *string `json:"ld_old"`
+		}
+		if err != nil || json.Unmarshal(data, &old) != nil {
+			return nil, errors.New("malformed")
+		}
+		*s = old.State
+		s.PathUnset, s.LDUnset, s.Hinted = old.PathOld == nil, old.LDOld == nil, ""
+	default:
 		return nil, errors.New("malformed")
 	}
 	return s, nil
@@ -58,46 +78,42 @@ func varsOf(env Env) vars {
 	return vars{env.ptr("PATH"), env.ptr(LDVar), env.ptr(StateVar)}
 }
 
-// leave undoes s on v. Where the shell still holds exactly what nixld set,
-// the old values come back byte for byte (unset stays unset). Where the
-// user changed a variable since, only nixld's own entries come out of it.
+// leave takes nixld's entries out of v: the shim directory it put first on
+// PATH and the library directories it appended. Whatever else the user
+// did meanwhile stays, and where nothing else happened the old values come
+// back byte for byte, unset staying unset.
 func leave(v *vars, s *State) {
-	switch {
-	case v.path != nil && *v.path == s.PathNew:
-		v.path = s.PathOld
-	case v.path != nil:
-		v.path = withoutFirst(*v.path, s.Bin, s.PathOld)
+	if v.path != nil {
+		v.path = without(*v.path, []string{s.Bin}, slices.Index, s.PathUnset)
 	}
-	switch {
-	case v.ld != nil && *v.ld == s.LDNew:
-		v.ld = s.LDOld
-	case v.ld != nil:
-		list := strings.Split(*v.ld, ":")
-		for _, dir := range s.LDAdded {
-			if i := slices.Index(list, dir); i >= 0 {
-				list = slices.Delete(list, i, i+1)
-			}
-		}
-		v.ld = joinOrUnset(list, s.LDOld)
+	if v.ld != nil {
+		v.ld = without(*v.ld, s.LDAdded, lastIndex, s.LDUnset)
 	}
 }
 
-func withoutFirst(list, entry string, old *string) *string {
+// without removes one occurrence of each entry from a ':' list, the one
+// find picks; a list emptied that way is unset again if it was before.
+func without(list string, entries []string, find func([]string, string) int, wasUnset bool) *string {
 	parts := strings.Split(list, ":")
-	if i := slices.Index(parts, entry); i >= 0 {
-		parts = slices.Delete(parts, i, i+1)
+	for _, e := range entries {
+		if i := find(parts, e); i >= 0 {
+			parts = slices.Delete(parts, i, i+1)
+		}
 	}
-	return joinOrUnset(parts, old)
-}
-
-// joinOrUnset joins a list back; an emptied list is unset again if it was
-// unset before nixld came.
-func joinOrUnset(parts []string, old *string) *string {
-	if len(parts) == 0 && old == nil {
+	if len(parts) == 0 && wasUnset {
 		return nil
 	}
-	s := strings.Join(parts, ":")
-	return &s
+	joined := strings.Join(parts, ":")
+	return &joined
+}
+
+func lastIndex(list []string, e string) int {
+	for i := len(list) - 1; i >= 0; i-- {
+		if list[i] == e {
+			return i
+		}
+	}
+	return -1
 }
 
 // Activation is a project entered on top of an environment.
@@ -129,7 +145,9 @@ func (d Dirs) Enter(p *Project, cfg *Config, path, ld *string, nixLD *string) (*
 }
 
 // LibraryDirs is what a project adds to LD_LIBRARY_PATH: $NIX_LD_LIBRARY_PATH
-// (the NixOS default where it is unset or empty), then the config's.
+// (the NixOS default where it is unset or empty), then the config's. Empty
+// and relative entries of $NIX_LD_LIBRARY_PATH are dropped: on
+// LD_LIBRARY_PATH they would mean the working directory.
 func LibraryDirs(nixLD *string, cfg *Config) []string {
 	src := DefaultNixLD
 	if nixLD != nil && *nixLD != "" {
@@ -137,7 +155,7 @@ func LibraryDirs(nixLD *string, cfg *Config) []string {
 	}
 	var dirs []string
 	for _, dir := range append(strings.Split(src, ":"), cfg.Libraries...) {
-		if dir != "" && !slices.Contains(dirs, dir) {
+		if filepath.IsAbs(dir) && !slices.Contains(dirs, dir) {
 			dirs = append(dirs, dir)
 		}
 	}

@@ -5,6 +5,7 @@ package shells
 import (
 	"fmt"
 	"os/exec"
+	"regexp"
 	"strings"
 
 	"github.com/nixld/nixld/templates"
@@ -103,9 +104,9 @@ func (p posix) Export(ops []Op) string {
 	var b strings.Builder
 	for _, op := range ops {
 		if op.Unset {
-			fmt.Fprintf(&b, "unset %s;\n", op.Name)
+			fmt.Fprintf(&b, "unset %s\n", op.Name)
 		} else {
-			fmt.Fprintf(&b, "export %s=%s;\n", op.Name, p.Quote(op.Value))
+			fmt.Fprintf(&b, "export %s=%s\n", op.Name, p.Quote(op.Value))
 		}
 	}
 	return b.String()
@@ -121,13 +122,21 @@ func (p posix) Validate(code string) error {
 
 type fish struct{}
 
+// bareFishWord matches words fish reads back as written: no expansion,
+// no tilde or %, no brace, nothing that ends or splits a word.
+var bareFishWord = regexp.MustCompile(`^[A-Za-z0-9_./:+@=-]+$`)
+
 // Fish is the fish shell.
 var Fish Shell = fish{}
 
 func (fish) Name() string { return "fish" }
 
 // Quote uses single quotes, where fish only gives meaning to \' and \\.
+// A word that needs none is left bare, as fish_indent would write it.
 func (fish) Quote(s string) string {
+	if bareFishWord.MatchString(s) {
+		return s
+	}
 	s = strings.ReplaceAll(s, `\`, `\\`)
 	return "'" + strings.ReplaceAll(s, "'", `\'`) + "'"
 }
@@ -139,7 +148,7 @@ func (f fish) Export(ops []Op) string {
 	var b strings.Builder
 	for _, op := range ops {
 		if op.Unset {
-			fmt.Fprintf(&b, "set -e -g %s;\n", op.Name)
+			fmt.Fprintf(&b, "set -e -g %s\n", op.Name)
 			continue
 		}
 		fmt.Fprintf(&b, "set -g -x %s", op.Name)
@@ -150,7 +159,7 @@ func (f fish) Export(ops []Op) string {
 		for _, part := range parts {
 			b.WriteString(" " + f.Quote(part))
 		}
-		b.WriteString(";\n")
+		b.WriteString("\n")
 	}
 	return b.String()
 }

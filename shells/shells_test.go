@@ -12,6 +12,7 @@ import (
 
 	"github.com/nixld/nixld/shells"
 	"github.com/nixld/nixld/templates"
+	"mvdan.cc/sh/v3/syntax"
 )
 
 // hard are values that break naive quoting in at least one shell.
@@ -133,56 +134,141 @@ func isValidUTF8(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
 // awkward is a nixld path that needs every kind of quoting.
 const awkward = "/opt/it's a \"$HOME\" `dir`\\\nwith\ttabs/nixld"
 
-// TestTemplatesParse renders every template for every shell it serves and
-// parses the result: mvdan/sh for bash and zsh, fish --no-execute for fish.
-func TestTemplatesParse(t *testing.T) {
-	needShell(t, "fish")
-	rendered := 0
+// rendered is one piece of generated code: a template rendered for a
+// shell, or an export. source says whether sourcing it on its own in a
+// strict shell is meaningful (shims run, direnv-env needs direnv).
+type rendered struct {
+	name   string
+	sh     shells.Shell
+	code   string
+	source bool
+}
+
+// renderAll renders every template for every shell it serves, with value
+// for every path, plus the export code of each shell.
+func renderAll(t *testing.T, value string) []rendered {
+	t.Helper()
+	var out []rendered
+	names := map[string]bool{}
+	add := func(name string, sh shells.Shell, code string, err error, source bool) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, rendered{name + " (" + sh.Name() + ")", sh, code, source})
+		names[name] = true
+	}
+	exportOps := []shells.Op{{Name: "PATH", Value: value + ":/usr/bin"}, {Name: "LD_LIBRARY_PATH", Unset: true}, {Name: "_NIXLD_STATE", Value: value}}
 	for _, name := range shells.Names {
 		sh, _ := shells.Get(name)
-		code, err := shells.Hook(sh, awkward)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := sh.Validate(code); err != nil {
-			t.Errorf("hook %s: %v", name, err)
-		}
-		rendered++
+		code, err := shells.Hook(sh, value)
+		add("hook."+name, sh, code, err, true)
+		code, err = shells.Export(sh, exportOps)
+		add("export", sh, code, err, true)
 	}
-	code, err := shells.Direnv(awkward)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := shells.Bash.Validate(code); err != nil {
-		t.Errorf("direnv: %v", err)
-	}
-	rendered++
+	code, err := shells.Direnv(value)
+	add("direnv.bash", shells.Bash, code, err, true)
 	for _, argv0 := range []bool{true, false} {
 		code, err := templates.Render("shim.bash", map[string]any{
-			"Interpreter": "/bin/bash", "Target": shells.Bash.Quote(awkward), "Project": shells.Bash.Quote(awkward),
-			"DefaultLibs": shells.Bash.Quote("/run/x"), "Libraries": ":" + shells.Bash.Quote(awkward), "Argv0": argv0,
+			"Interpreter": "/bin/bash -p", "Target": shells.Bash.Quote(value), "Project": shells.Bash.Quote(value),
+			"DefaultLibs": shells.Bash.Quote("/run/x"), "Libraries": ":" + shells.Bash.Quote(value), "Argv0": argv0,
 		})
-		if err != nil {
+		add("shim.bash", shells.Bash, code, err, false)
+	}
+	code, err = templates.Render("direnv-env.bash", map[string]string{
+		"Config": shells.Bash.Quote(value), "Bin": shells.Bash.Quote(value), "LD": shells.Bash.Quote(value),
+	})
+	add("direnv-env.bash", shells.Bash, code, err, false)
+	// Every embedded template must be covered above.
+	for _, name := range templates.Names() {
+		if !names[name] {
+			t.Errorf("template %s is not rendered by the lint tests", name)
+		}
+	}
+	return out
+}
+
+// TestTemplatesParse parses every rendered piece: mvdan/sh for bash and
+// zsh, fish --no-execute for fish.
+func TestTemplatesParse(t *testing.T) {
+	needShell(t, "fish")
+	for _, r := range renderAll(t, awkward) {
+		if err := r.sh.Validate(r.code); err != nil {
+			t.Errorf("%s: %v", r.name, err)
+		}
+	}
+}
+
+// TestTemplatesLint holds generated code to what zoxide holds its own to:
+// shellcheck --enable=all (bash), shfmt's formatting (mvdan/sh's printer,
+// which shfmt -i 2 -ci -d runs, and which knows zsh), and fish_indent leaving
+// fish code unchanged. It lints a realistic rendering: shellcheck's notes
+// on an awkward value would be about the value, which the other tests
+// prove quoted.
+func TestTemplatesLint(t *testing.T) {
+	needShell(t, "shellcheck")
+	needShell(t, "fish_indent")
+	for _, r := range renderAll(t, "/home/me/.nix-profile/bin/nixld") {
+		switch r.sh.Name() {
+		case "bash":
+			cmd := exec.Command("shellcheck", "--enable=all", "--shell=bash", "-")
+			cmd.Stdin = strings.NewReader(r.code)
+			if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
+				t.Errorf("%s: shellcheck: %v\n%s\n%s", r.name, err, out, r.code)
+			}
+			fallthrough
+		case "zsh":
+			variant := syntax.LangBash
+			if r.sh.Name() == "zsh" {
+				variant = syntax.LangZsh
+			}
+			f, err := syntax.NewParser(syntax.Variant(variant), syntax.KeepComments(true)).Parse(strings.NewReader(r.code), "")
+			if err != nil {
+				t.Fatalf("%s: %v", r.name, err)
+			}
+			var b bytes.Buffer
+			syntax.NewPrinter(syntax.Indent(2), syntax.SwitchCaseIndent(true)).Print(&b, f)
+			if b.String() != r.code {
+				t.Errorf("%s is not shfmt -i 2 -ci clean:\n got %q\nwant %q", r.name, r.code, b.String())
+			}
+		case "fish":
+			cmd := exec.Command("fish_indent")
+			cmd.Stdin = strings.NewReader(r.code)
+			out, err := cmd.Output()
+			if err != nil || string(out) != r.code {
+				t.Errorf("%s: fish_indent changes it (%v):\n got %q\nwant %q", r.name, err, r.code, out)
+			}
+		}
+	}
+}
+
+// TestTemplatesSource sources each hook, the direnv library and export
+// code in the strictest settings a user may have: bash -euo pipefail,
+// zsh -euo pipefail --no-rcs, fish --no-config. Nothing may go to stderr.
+func TestTemplatesSource(t *testing.T) {
+	argv := map[string][]string{
+		"bash": {"bash", "-euo", "pipefail", "-c", `source "$1"`, "bash"},
+		"zsh":  {"zsh", "--no-rcs", "-euo", "pipefail", "-c", `source "$1"`, "zsh"},
+		"fish": {"fish", "--no-config", "-c", `source $argv[1]`},
+	}
+	dir := t.TempDir()
+	for i, r := range renderAll(t, awkward) {
+		if !r.source {
+			continue
+		}
+		file := filepath.Join(dir, fmt.Sprint(i))
+		if err := os.WriteFile(file, []byte(r.code), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := shells.Bash.Validate(code); err != nil {
-			t.Errorf("shim: %v", err)
+		a := argv[r.sh.Name()]
+		cmd := exec.Command(a[0], append(a[1:], file)...)
+		// The export unsets LD_LIBRARY_PATH, as it does only where it is set.
+		cmd.Env = append(os.Environ(), "LD_LIBRARY_PATH=/x")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil || stderr.Len() > 0 {
+			t.Errorf("%s: sourcing: %v\n%s", r.name, err, stderr.String())
 		}
-	}
-	rendered++
-	code, err = templates.Render("direnv-env.bash", map[string]string{
-		"Config": shells.Bash.Quote(awkward), "Bin": shells.Bash.Quote(awkward), "LD": shells.Bash.Quote(awkward),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := shells.Bash.Validate(code); err != nil {
-		t.Errorf("direnv-env: %v", err)
-	}
-	rendered++
-	// Every embedded template must be covered above.
-	if want := len(templates.Names()); rendered != want {
-		t.Errorf("rendered %d templates, have %d: %v", rendered, want, templates.Names())
 	}
 }
 

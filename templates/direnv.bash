@@ -3,6 +3,6 @@
 # direnv's own `direnv allow` is the trust decision here; .nixld.toml is optional.
 use_nixld() {
   local __nixld_code
-  __nixld_code=$({{.Self}} direnv-env -- "${1:-$PWD}") || return 1
-  eval "$__nixld_code"
+  __nixld_code=$({{.Self}} direnv-env -- "${1:-${PWD}}") || return 1
+  eval "${__nixld_code}"
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -76,11 +77,9 @@ func exportCmd() *cobra.Command {
 		Args:      oneShell,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sh, _ := shells.Get(args[0])
-			dirs, env, err := setup()
-			if err != nil {
-				return err
-			}
-			r := hook.Export(dirs, env, workDir(env))
+			// Without its directories nixld can still leave a project.
+			dirs, env, dirsErr := setup()
+			r := hook.Export(dirs, dirsErr, env, workDir(env))
 			for _, m := range r.Messages {
 				fmt.Fprintln(cmd.ErrOrStderr(), m)
 			}
@@ -122,12 +121,13 @@ func trustCmd(verb string) *cobra.Command {
 	if verb == "deny" {
 		short, done = "Withdraw trust in the nearest .nixld.toml at or above DIR, and stop hinting", "denied"
 	}
-	return &cobra.Command{
+	var show bool
+	cmd := &cobra.Command{
 		Use:   verb + " [DIR]",
 		Short: short,
 		Args:  maxOneDir,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dirs, _, err := setup()
+			dirs, env, err := setup()
 			if err != nil {
 				return err
 			}
@@ -135,9 +135,13 @@ func trustCmd(verb string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if verb == "allow" {
+			switch {
+			case show:
+				_, err = io.WriteString(cmd.OutOrStdout(), hook.Review(dirs, env, p))
+				return err
+			case verb == "allow":
 				err = dirs.AllowChecked(p)
-			} else {
+			default:
 				err = dirs.Deny(p)
 			}
 			if err != nil {
@@ -147,6 +151,10 @@ func trustCmd(verb string) *cobra.Command {
 			return nil
 		},
 	}
+	if verb == "allow" {
+		cmd.Flags().BoolVar(&show, "show", false, "print what allowing would trust, and the config, without allowing it")
+	}
+	return cmd
 }
 
 func direnvCmd() *cobra.Command {
@@ -186,7 +194,7 @@ func direnvEnvCmd() *cobra.Command {
 
 func execCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "exec DIR CMD [ARGS...]",
+		Use:   "exec [--] DIR [--] CMD [ARGS...]",
 		Short: "Run CMD with the environment of the project at or above DIR",
 		// Everything after DIR belongs to CMD, flags included.
 		DisableFlagParsing: true,
@@ -194,8 +202,15 @@ func execCmd() *cobra.Command {
 			if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 				return cmd.Help()
 			}
+			// "--" ends nixld's options before DIR, or separates DIR from CMD.
+			if len(args) > 0 && args[0] == "--" {
+				args = args[1:]
+			}
+			if len(args) > 1 && args[1] == "--" {
+				args = slices.Delete(args, 1, 2)
+			}
 			if len(args) < 2 {
-				return errors.New("exec: usage: nixld exec DIR CMD [ARGS...]")
+				return errors.New("exec: usage: nixld exec [--] DIR [--] CMD [ARGS...]")
 			}
 			dirs, env, err := setup()
 			if err != nil {
