@@ -47,7 +47,7 @@ func Find(start string) (*Project, error) {
 	for {
 		name := filepath.Join(dir, ConfigName)
 		if len(name) >= pathMax {
-			return nil, fmt.Errorf("%s is longer than %d bytes; nixld can't look for %s there", dir, pathMax, ConfigName)
+			return nil, fmt.Errorf("%s is %d bytes long; nixld can't look for %s in a path longer than %d bytes", abbreviate(dir), len(dir), ConfigName, pathMax)
 		}
 		fi, err := os.Stat(name)
 		if err == nil && fi.Mode().IsRegular() {
@@ -148,7 +148,7 @@ func ResolveArg(arg string) (string, error) {
 		return "", err
 	}
 	if len(abs) >= pathMax {
-		return "", fmt.Errorf("%s is longer than %d bytes", abs, pathMax)
+		return "", fmt.Errorf("%s is %d bytes long, longer than the %d bytes a path may have", abbreviate(abs), len(abs), pathMax)
 	}
 	if slices.Contains(strings.Split(arg, "/"), "..") {
 		if !filepath.IsAbs(arg) {
@@ -168,6 +168,14 @@ func ResolveArg(arg string) (string, error) {
 		return "", fmt.Errorf("%s does not exist", abs)
 	}
 	return abs, nil
+}
+
+// abbreviate shortens a path too long to read in a message.
+func abbreviate(path string) string {
+	if len(path) <= 80 {
+		return path
+	}
+	return strings.ToValidUTF8(path[:40]+"..."+path[len(path)-37:], "?")
 }
 
 // hashOf is the hex sha256 of s: trust records and shim directories are

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs every nixld test against real shells, then reports the prompt cost
 # beside direnv's. On Debian it first installs, with apt-get, whatever the
-# tests drive and the machine lacks: bash, zsh, fish, direnv, a C compiler
-# and Python (none may be skipped, in CI or anywhere), and Go itself.
+# tests drive and the machine lacks: bash, zsh, fish, direnv, shellcheck,
+# a C compiler and Python (none may be skipped, in CI or anywhere), and Go
+# itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for tool in bash:bash zsh:zsh fish:fish direnv:direnv cc:gcc python3:python3 go:golang-go; do
+for tool in bash:bash zsh:zsh fish:fish direnv:direnv shellcheck:shellcheck cc:gcc python3:python3 go:golang-go; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 if ! python3 -c 'import venv' >/dev/null 2>&1; then

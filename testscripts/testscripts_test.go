@@ -160,7 +160,7 @@ PS1='[$__st]@NIXLD-PROMPT-\#@ '
 eval "$(nixld hook bash)"
 `,
 		".zshrc": `unsetopt PROMPT_SP
-__test_status() { __st=$? }
+__test_status() { typeset -g __st=$? }
 precmd_functions=(__test_status)
 setopt PROMPT_SUBST
 PROMPT='[$__st]@NIXLD-PROMPT-%!@ '
