@@ -1,14 +1,31 @@
 # nixld hook for bash: eval "$(nixld hook bash)" in ~/.bashrc.
-# Runs nixld only on a prompt whose directory changed. It keeps $? for the
-# prompt commands after it and is safe under set -u and set -e.
+# Runs nixld only on a prompt whose directory changed, and outside projects
+# not even then. It keeps $? for the prompt commands after it and is safe
+# under set -u and set -e.
 _nixld_hook() {
   \builtin local __nixld_status=$?
   if [[ ${_nixld_pwd-} != "${PWD}" ]]; then
     _nixld_pwd=${PWD}
-    # shellcheck disable=SC2312 # nixld prints nothing on stdout when it fails, and says why on stderr.
-    \builtin eval "$({{.Self}} export bash)"
+    if [[ -n ${_NIXLD_STATE-} ]] || _nixld_find; then
+      # shellcheck disable=SC2312 # nixld prints nothing on stdout when it fails, and says why on stderr.
+      \builtin eval "$({{.Self}} export bash)"
+    fi
   fi
   \builtin return "${__nixld_status}"
+}
+# Whether $PWD or a directory above it holds a regular .nixld.toml, found
+# as nixld finds it (logical path, symlinks followed), with builtins only:
+# a cd outside projects forks nothing. A long path (over 1,000 characters,
+# which may be 4,000 bytes) is left to nixld, which knows its byte length.
+_nixld_find() {
+  # Quoted: through \builtin, local is no declaration, and would split it.
+  \builtin local __nixld_dir="${PWD}"
+  ((${#__nixld_dir} < 1000)) || \builtin return 0
+  while [[ -n ${__nixld_dir} ]]; do
+    [[ -f ${__nixld_dir}/.nixld.toml ]] && \builtin return 0
+    __nixld_dir=${__nixld_dir%/*}
+  done
+  [[ -f /.nixld.toml ]]
 }
 # Re-evaluate the directory after any nixld command (allow, deny, init...).
 nixld() {

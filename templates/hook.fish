@@ -1,10 +1,26 @@
 # nixld hook for fish: nixld hook fish | source   in ~/.config/fish/config.fish.
-# Runs nixld only on a prompt whose directory changed; keeps $status.
+# Runs nixld only on a prompt whose directory changed, and outside projects
+# not even then. Keeps $status.
 function _nixld_hook --on-event fish_prompt --description 'nixld: per-project Python shims'
     if test "$_nixld_pwd" != "$PWD"
         set -g _nixld_pwd $PWD
-        {{.Self}} export fish | source
+        if test -n "$_NIXLD_STATE"; or _nixld_find
+            {{.Self}} export fish | source
+        end
     end
+end
+# Whether $PWD or a directory above it holds a regular .nixld.toml, found
+# as nixld finds it (logical path, symlinks followed), with builtins only:
+# a cd outside projects forks nothing. A long path (over 1,000 characters,
+# which may be 4,000 bytes) is left to nixld, which knows its byte length.
+function _nixld_find --description 'nixld: is there a .nixld.toml here or above?'
+    set -l dir $PWD
+    test (string length -- $dir) -lt 1000; or return 0
+    while test -n "$dir"
+        test -f $dir/.nixld.toml; and return 0
+        set dir (string replace -r '/[^/]*$' '' -- $dir)
+    end
+    test -f /.nixld.toml
 end
 # Re-evaluate the directory after any nixld command (allow, deny, init...).
 function nixld --wraps {{.Self}} --description 'nixld: per-project Python shims'

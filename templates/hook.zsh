@@ -1,16 +1,33 @@
 # nixld hook for zsh: eval "$(nixld hook zsh)" in ~/.zshrc.
-# Runs nixld only on a prompt whose directory changed. Each function runs
-# with zsh's own options (emulate -L zsh), whatever the user set:
-# ksh_arrays, sh_word_split, warn_create_global, even emulate sh. zsh
-# itself restores $? between precmd functions, and err_exit never sees a
-# failure, since the hook returns 0.
+# Runs nixld only on a prompt whose directory changed, and outside projects
+# not even then. Past the first test each function runs with zsh's own
+# options (emulate -L zsh), whatever the user set: ksh_arrays,
+# sh_word_split, warn_create_global, even emulate sh. zsh itself restores
+# $? between precmd functions, and err_exit never sees a failure, since
+# the hook returns 0.
 _nixld_hook() {
-  \builtin emulate -L zsh
   if [[ ${_nixld_pwd-} != "${PWD}" ]]; then
-    \builtin typeset -g _nixld_pwd=${PWD}
-    \builtin eval "$({{.Self}} export zsh)"
+    \builtin emulate -L zsh
+    \builtin typeset -g _nixld_pwd="${PWD}"
+    if [[ -n ${_NIXLD_STATE-} ]] || _nixld_find; then
+      \builtin eval "$({{.Self}} export zsh)"
+    fi
   fi
   \builtin return 0
+}
+# Whether $PWD or a directory above it holds a regular .nixld.toml, found
+# as nixld finds it (logical path, symlinks followed), with builtins only:
+# a cd outside projects forks nothing. A long path (over 1,000 characters,
+# which may be 4,000 bytes) is left to nixld, which knows its byte length.
+_nixld_find() {
+  \builtin emulate -L zsh
+  \builtin local dir="${PWD}"
+  ((${#dir} < 1000)) || \builtin return 0
+  while [[ -n ${dir} ]]; do
+    [[ -f ${dir}/.nixld.toml ]] && \builtin return 0
+    dir=${dir%/*}
+  done
+  [[ -f /.nixld.toml ]]
 }
 # Re-evaluate the directory after any nixld command (allow, deny, init...).
 nixld() {

@@ -37,6 +37,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	// Other users run these programs too (see TestHookWalkMatchesNixld).
+	os.Chmod(dir, 0o755)
 	if err := w.build(dir); err != nil {
 		fmt.Fprintln(os.Stderr, "testscripts setup:", err)
 		os.RemoveAll(dir)

@@ -1,0 +1,104 @@
+package testscripts
+
+// The hooks look for a .nixld.toml with shell builtins, so that a cd
+// outside projects runs nothing; this checks that walk against nixld's
+// own lookup, in every shell, on the awkward cases.
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func TestHookWalkMatchesNixld(t *testing.T) {
+	// Reachable by everyone: the walk also runs as an unprivileged user.
+	root, err := os.MkdirTemp("", "nixld-walk-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(filepath.Join(root, "secret"), 0o755); os.RemoveAll(root) })
+	os.Chmod(root, 0o755)
+	mk := func(dir string) string {
+		p := filepath.Join(root, dir)
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write := func(name string, perm os.FileMode) {
+		if err := os.WriteFile(filepath.Join(root, name), nil, perm); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(filepath.Join(root, name), perm)
+	}
+	mk("none/deeper")
+	mk("proj/sub/deeper")
+	write("proj/.nixld.toml", 0o644)
+	mk("dirconfig/.nixld.toml")
+	mk("fifo/sub")
+	syscall.Mkfifo(filepath.Join(root, "fifo/.nixld.toml"), 0o644)
+	mk("linkconfig/sub")
+	os.Symlink(filepath.Join(root, "proj/.nixld.toml"), filepath.Join(root, "linkconfig/.nixld.toml"))
+	mk("dangling")
+	os.Symlink(filepath.Join(root, "nowhere"), filepath.Join(root, "dangling/.nixld.toml"))
+	os.Symlink(filepath.Join(root, "proj/sub"), filepath.Join(root, "none/into-proj"))
+	os.Symlink(filepath.Join(root, "none"), filepath.Join(root, "proj/out-of-proj"))
+	mk("secret/sub")
+	write("secret/.nixld.toml", 0o000)
+	os.Chmod(filepath.Join(root, "secret"), 0o711) // searchable, not readable
+	long := mk("none/" + strings.Repeat(strings.Repeat("d", 200)+"/", 6))
+
+	dirs := []string{"none", "none/deeper", "proj", "proj/sub/deeper", "dirconfig", "fifo/sub", "linkconfig/sub",
+		"dangling", "none/into-proj", "proj/out-of-proj", "secret/sub"}
+	for i := range dirs {
+		dirs[i] = filepath.Join(root, dirs[i])
+	}
+	dirs = append(dirs, long)
+
+	var asUser []string
+	if os.Geteuid() == 0 {
+		// Root reads everything; an unreadable ancestor needs a real user.
+		asUser = []string{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"}
+	}
+	walk := map[string]string{
+		"bash": `eval "$(` + w.nixld + ` hook bash)"; cd -- "$1" && { _nixld_find && echo yes || echo no; }`,
+		"zsh":  `eval "$(` + w.nixld + ` hook zsh)"; cd -- "$1" && { _nixld_find && echo yes || echo no; }`,
+		"fish": w.nixld + ` hook fish | source; cd $argv[1]; and if _nixld_find; echo yes; else; echo no; end`,
+	}
+	argv := map[string][]string{"bash": {"bash", "--norc", "-c"}, "zsh": {"zsh", "-f", "-c"}, "fish": {"fish", "--no-config", "-c"}}
+	env := append(os.Environ(), "HOME="+root, "XDG_DATA_HOME="+root+"/data", "XDG_STATE_HOME="+root+"/state")
+	for _, dir := range dirs {
+		// nixld's answer: a project, or something to say (both mean the
+		// hook must call it), or none.
+		cmd := exec.Command(w.nixld, "status")
+		cmd.Args = append(asUser, w.nixld, "status")
+		cmd.Path, _ = exec.LookPath(cmd.Args[0])
+		cmd.Dir, cmd.Env = dir, append(env, "PWD="+dir)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("nixld status in %s: %v\n%s", dir, err, out)
+		}
+		want := "yes"
+		if strings.Contains(string(out), "project:    none") && dir != long {
+			// Past 1,000 characters the walk leaves the answer to nixld,
+			// as characters are not bytes.
+			want = "no"
+		}
+		for _, sh := range []string{"bash", "zsh", "fish"} {
+			args := append(append(append([]string{}, asUser...), argv[sh]...), walk[sh])
+			if sh != "fish" {
+				args = append(args, sh)
+			}
+			args = append(args, dir)
+			cmd := exec.Command(args[0], args[1:]...)
+			cmd.Env = env
+			got, err := cmd.CombinedOutput()
+			if err != nil || strings.TrimSpace(string(got)) != want {
+				t.Errorf("%s in %s: walk says %q (%v), nixld says %s:\n%s", sh, strings.TrimPrefix(dir, root), got, err, want, out)
+			}
+		}
+	}
+}
