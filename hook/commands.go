@@ -118,11 +118,9 @@ func Init(d Dirs, env Env, dir string, force bool) (*Project, error) {
 		return nil, oneLine(err)
 	}
 	found := []string{}
-	dirs := d.searchDirs(env["PATH"])
-	for _, prog := range programs(DefaultConfig, dirs) {
-		if d.lookPath(prog, dirs) != "" {
-			found = append(found, prog)
-		}
+	shims, _ := d.newLookup(env["PATH"]).resolve(DefaultConfig)
+	for _, s := range shims {
+		found = append(found, s.Name)
 	}
 	content := fmt.Sprintf(initConfig, listOrNone(found))
 	if err := writeFileAtomic(name, []byte(content), 0o644); err != nil {
@@ -216,13 +214,12 @@ func projectRows(row rowFunc, d Dirs, env Env, p *Project) *Config {
 		row("config", "error: %v", err)
 		return nil
 	}
-	dirs := d.searchDirs(env["PATH"])
-	for _, prog := range programs(cfg, dirs) {
-		if target := d.lookPath(prog, dirs); target != "" {
-			row("wrap", "%s -> %s", d.Show(prog), d.Show(target))
-		} else if cfg.Wrap != nil {
-			row("wrap", "%s -> not on PATH", d.Show(prog))
-		}
+	shims, missing := d.newLookup(env["PATH"]).resolve(cfg)
+	for _, s := range shims {
+		row("wrap", "%s -> %s", d.Show(s.Name), d.Show(s.Target))
+	}
+	for _, name := range missing {
+		row("wrap", "%s -> not on PATH", d.Show(name))
 	}
 	row("libraries", "%s", d.Show(strings.Join(LibraryDirs(env.ptr(NixLDVar), cfg), ":")))
 	return cfg

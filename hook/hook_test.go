@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/nixld/nixld/shells"
 )
@@ -552,4 +553,66 @@ func TestConfigNeverBlocks(t *testing.T) {
 	if _, err := Load(filepath.Join(f.root, "big")); err == nil || !strings.Contains(err.Error(), "larger than 1 MiB") {
 		t.Errorf("big: %v", err)
 	}
+}
+
+// Entering again with nothing changed reads no directory and writes no
+// file; anything that changes what the shims would be is seen.
+func TestShimCache(t *testing.T) {
+	f := newFixture(t)
+	p := f.project("proj", "", true)
+	names := func(path string) string {
+		t.Helper()
+		set, err := f.dirs.WriteShims(p, DefaultConfig, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(set.Names(), " ")
+	}
+	if got := names(f.bin); got != "python python3 python3.9 python3.12" {
+		t.Fatalf("first entry: %q", got)
+	}
+	bin := f.dirs.ShimDir(p)
+	stamp := dirStamp(bin)
+	// The cache, not a new lookup, answers: a program that appeared
+	// without changing any directory's stamp (here: a changed mode) is
+	// not seen until something does.
+	os.Chmod(filepath.Join(f.bin, "python3.9"), 0o644)
+	if names(f.bin) != "python python3 python3.9 python3.12" || dirStamp(bin) != stamp {
+		t.Error("an unchanged entry looked PATH up again or rewrote the shim directory")
+	}
+	os.Chmod(filepath.Join(f.bin, "python3.9"), 0o755)
+	// A new interpreter on PATH.
+	f.write(filepath.Join(f.bin, "python3.13"), "#!/bin/sh\n", 0o755)
+	if got := names(f.bin); got != "python python3 python3.9 python3.12 python3.13" {
+		t.Errorf("new python3.13: %q", got)
+	}
+	// A shim removed by hand comes back.
+	os.Remove(filepath.Join(bin, "python3"))
+	if names(f.bin); !exists(filepath.Join(bin, "python3")) {
+		t.Error("removed shim not restored")
+	}
+	// A Nix profile switched to another store path: same names, same
+	// mtime (1, as every store path), another inode.
+	store := filepath.Join(f.root, "store")
+	for gen, python := range map[string]string{"gen1": "python3.10", "gen2": "python3.11"} {
+		f.write(filepath.Join(store, gen, "bin", python), "#!/bin/sh\n", 0o755)
+		os.Chtimes(filepath.Join(store, gen, "bin"), time.Unix(1, 0), time.Unix(1, 0))
+	}
+	profile := filepath.Join(f.root, "profile")
+	os.Symlink(filepath.Join(store, "gen1"), profile)
+	names(filepath.Join(profile, "bin"))
+	os.Remove(profile)
+	os.Symlink(filepath.Join(store, "gen2"), profile)
+	set, _ := f.dirs.WriteShims(p, DefaultConfig, filepath.Join(profile, "bin"))
+	if len(set.Shims) != 1 || set.Shims[0].Target != filepath.Join(profile, "bin", "python3.11") {
+		t.Errorf("after the switch: %+v", set.Shims)
+	}
+	if !exists(filepath.Join(bin, "python3.11")) || exists(filepath.Join(bin, "python3.10")) {
+		t.Error("shims not switched with the profile")
+	}
+}
+
+func exists(name string) bool {
+	_, err := os.Stat(name)
+	return err == nil
 }

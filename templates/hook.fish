@@ -14,11 +14,12 @@ end
 # a cd outside projects forks nothing. A long path (over 1,000 characters,
 # which may be 4,000 bytes) is left to nixld, which knows its byte length.
 function _nixld_find --description 'nixld: is there a .nixld.toml here or above?'
-    set -l dir $PWD
-    test (string length -- $dir) -lt 1000; or return 0
-    while test -n "$dir"
+    string match -qr '^.{1000}' -- $PWD; and return 0
+    # Any ancestor will do, so build them from the root down with one split.
+    set -l dir ''
+    for part in (string split -n / -- $PWD)
+        set dir $dir/$part
         test -f $dir/.nixld.toml; and return 0
-        set dir (string replace -r '/[^/]*$' '' -- $dir)
     end
     test -f /.nixld.toml
 end

@@ -19,8 +19,8 @@ _nixld_hook() {
 # as nixld finds it (logical path, symlinks followed), with builtins only:
 # a cd outside projects forks nothing. A long path (over 1,000 characters,
 # which may be 4,000 bytes) is left to nixld, which knows its byte length.
+# It runs under _nixld_hook's options.
 _nixld_find() {
-  \builtin emulate -L zsh
   \builtin local dir="${PWD}"
   ((${#dir} < 1000)) || \builtin return 0
   while [[ -n ${dir} ]]; do

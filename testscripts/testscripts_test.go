@@ -67,7 +67,7 @@ func (w *world) build(dir string) error {
 		}
 	}
 	w.nixld = filepath.Join(dir, "nixld")
-	if _, err := run("go", "build", "-o", w.nixld, "../cmd/nixld"); err != nil {
+	if err := buildStatic(w.nixld); err != nil {
 		return err
 	}
 	// The wrapper logs each call, so tests can count forks per prompt; it

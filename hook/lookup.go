@@ -1,0 +1,179 @@
+package hook
+
+// PATH lookups as a shell does them, never finding nixld's own shims, and
+// the fingerprint of a PATH that tells when an earlier lookup still holds.
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// lookup searches the absolute, non-shim directories of a PATH.
+type lookup struct {
+	dirs  []string
+	roots []string // the shim root as named and resolved
+}
+
+// newLookup takes PATH apart once: relative entries are dropped (they would
+// let the working directory choose the interpreter), and so are nixld's
+// shim directories. The shim root's symlinks are resolved once here.
+func (d Dirs) newLookup(path string) *lookup {
+	root := d.shimRoot()
+	l := &lookup{roots: []string{root}}
+	if real, err := filepath.EvalSymlinks(root); err == nil && real != root {
+		l.roots = append(l.roots, real)
+	}
+	seen := map[string]bool{}
+	for _, dir := range strings.Split(path, ":") {
+		if filepath.IsAbs(dir) && !seen[dir] && !l.inShimRoot(dir) {
+			seen[dir] = true
+			l.dirs = append(l.dirs, dir)
+		}
+	}
+	return l
+}
+
+func (l *lookup) inShimRoot(path string) bool {
+	for _, root := range l.roots {
+		if within(path, root) {
+			return true
+		}
+	}
+	return false
+}
+
+// isShim reports whether path is a nixld shim, directly or through
+// symlinks (a venv's python links to one), so that no shim targets a shim.
+func (l *lookup) isShim(path string) bool {
+	if l.inShimRoot(path) {
+		return true
+	}
+	real, err := filepath.EvalSymlinks(path)
+	return err == nil && l.inShimRoot(real)
+}
+
+// find returns the first executable regular file called name, as a shell
+// would run it, or "" where there is none.
+func (l *lookup) find(name string) string {
+	for _, dir := range l.dirs {
+		cand := filepath.Join(dir, name)
+		if fi, err := os.Stat(cand); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 && !l.isShim(cand) {
+			return cand
+		}
+	}
+	return ""
+}
+
+// programs is the config's wrap list, or the default one: python, python3
+// and every python3.X on PATH, oldest first.
+func (l *lookup) programs(cfg *Config) []string {
+	if cfg.Wrap != nil {
+		return cfg.Wrap
+	}
+	var minors []int
+	for _, dir := range l.dirs {
+		f, err := os.Open(dir)
+		if err != nil {
+			continue
+		}
+		names, _ := f.Readdirnames(-1)
+		f.Close()
+		for _, name := range names {
+			if n, ok := pythonMinor(name); ok && !slices.Contains(minors, n) {
+				minors = append(minors, n)
+			}
+		}
+	}
+	slices.Sort(minors)
+	names := []string{"python", "python3"}
+	for _, n := range minors {
+		names = append(names, "python3."+strconv.Itoa(n))
+	}
+	return names
+}
+
+// pythonMinor parses python3.X, X a number as CPython writes it.
+func pythonMinor(name string) (int, bool) {
+	x, ok := strings.CutPrefix(name, "python3.")
+	if !ok || x == "" || len(x) > 3 || (x[0] == '0' && len(x) > 1) {
+		return 0, false
+	}
+	n := 0
+	for _, c := range x {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// resolve finds each program to wrap; missing lists those the config
+// names that PATH lacks.
+func (l *lookup) resolve(cfg *Config) (shims []Shim, missing []string) {
+	for _, name := range l.programs(cfg) {
+		if target := l.find(name); target != "" {
+			shims = append(shims, Shim{Name: name, Target: target, Argv0: !inVenv(target)})
+		} else if cfg.Wrap != nil {
+			missing = append(missing, name)
+		}
+	}
+	return shims, missing
+}
+
+// interpreter picks the shims' #! line: a bash that outlives a nix-shell
+// or a garbage collection where there is one, since venvs link to shims.
+// -p (privileged) makes bash ignore the caller's BASH_ENV, exported
+// functions, SHELLOPTS and BASHOPTS, none of which may change what a shim
+// runs.
+func (l *lookup) interpreter() string {
+	for _, cand := range []string{"/run/current-system/sw/bin/bash", "/bin/bash", "/usr/bin/bash"} {
+		if fi, err := os.Stat(cand); err == nil && fi.Mode()&0o111 != 0 {
+			return cand + " -p"
+		}
+	}
+	if found := l.find("bash"); found != "" && !strings.ContainsAny(found, " \t\n") {
+		return found + " -p"
+	}
+	return "/usr/bin/env -S bash -p"
+}
+
+// inVenv reports whether target is a virtualenv's interpreter. Such a shim
+// runs it under its own name, or Python would not find the venv.
+func inVenv(target string) bool {
+	_, err := os.Stat(filepath.Join(filepath.Dir(filepath.Dir(target)), "pyvenv.cfg"))
+	return err == nil
+}
+
+// fingerprint identifies what the directories on PATH hold: a directory's
+// device, inode, modification and change times move whenever an entry is
+// added, removed or renamed, and a Nix profile switched to another store
+// path is another inode even though every store path has mtime 1. parts
+// are mixed in too.
+func (l *lookup) fingerprint(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p + "\x00"))
+	}
+	var buf [8]byte
+	for _, dir := range l.dirs {
+		h.Write([]byte(dir + "\x00"))
+		var st syscall.Stat_t
+		if syscall.Stat(dir, &st) != nil {
+			h.Write([]byte("-\x00"))
+			continue
+		}
+		for _, v := range []uint64{st.Dev, st.Ino, uint64(st.Mtim.Nano()), uint64(st.Ctim.Nano())} {
+			binary.LittleEndian.PutUint64(buf[:], v)
+			h.Write(buf[:])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
