@@ -14,14 +14,13 @@ end
 # a cd outside projects forks nothing. A long path (over 1,000 characters,
 # which may be 4,000 bytes) is left to nixld, which knows its byte length.
 function _nixld_find --description 'nixld: is there a .nixld.toml here or above?'
-    string match -qr '^.{1000}' -- $PWD; and return 0
-    # Any ancestor will do, so build them from the root down with one split.
-    set -l dir ''
+    # Every ancestor, each built from the last with one command (loops
+    # cost fish the most), then checked all at once.
+    set -l dirs ''
     for part in (string split -n / -- $PWD)
-        set dir $dir/$part
-        test -f $dir/.nixld.toml; and return 0
+        set -a dirs $dirs[-1]/$part
     end
-    test -f /.nixld.toml
+    path filter -qf -- $dirs/.nixld.toml; or string match -qr '^.{1000}' -- $PWD
 end
 # Re-evaluate the directory after any nixld command (allow, deny, init...).
 function nixld --wraps {{.Self}} --description 'nixld: per-project Python shims'

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Runs every nixld test against real shells, then reports the prompt cost
-# beside direnv's. On Debian it first installs, with apt-get, whatever the
+# Runs every nixld test against real shells, then the benchmark against
+# direnv and mise. On Debian it first installs, with apt-get, whatever the
 # tests drive and the machine lacks: bash, zsh, fish, direnv, shellcheck,
-# a C compiler and Python (none may be skipped, in CI or anywhere), and Go
-# itself.
+# a C compiler and Python (none may be skipped, in CI or anywhere), Go
+# itself, and npm, which fetches mise for the benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for tool in bash:bash zsh:zsh fish:fish direnv:direnv shellcheck:shellcheck cc:gcc python3:python3 go:golang-go; do
+for tool in bash:bash zsh:zsh fish:fish direnv:direnv shellcheck:shellcheck cc:gcc python3:python3 go:golang-go npm:npm; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 if ! python3 -c 'import venv' >/dev/null 2>&1; then
@@ -24,6 +24,17 @@ if ((${#missing[@]})); then
     "${missing[@]}" libc6-dev ca-certificates >/dev/null
 fi
 
+# mise, a benchmark peer, ships as a binary in an npm package.
+if ! command -v mise >/dev/null 2>&1; then
+  mise_dir=${XDG_CACHE_HOME:-${HOME}/.cache}/nixld-test/mise
+  mise_bin=${mise_dir}/node_modules/@jdxcode/mise-linux-x64/bin
+  if [[ ! -x ${mise_bin}/mise ]]; then
+    echo "test.sh: installing mise from npm" >&2
+    npm install --prefix "${mise_dir}" --no-audit --no-fund --silent @jdxcode/mise-linux-x64@2026.9.15
+  fi
+  export PATH=${mise_bin}:${PATH}
+fi
+
 unformatted=$(gofmt -l .)
 if [[ -n $unformatted ]]; then
   echo "test.sh: not gofmt'ed: $unformatted" >&2
@@ -33,4 +44,5 @@ go vet ./...
 # -count=1: the end-to-end tests build nixld themselves, which go test's
 # cache cannot see.
 go test -count=1 ./...
-go test -count=1 -run '^$' -bench Prompt -benchtime 300x ./testscripts
+# The README's cost table: nixld beside direnv and mise, in one run.
+go test -count=1 -run '^$' -bench Peers -benchtime 1x ./testscripts
