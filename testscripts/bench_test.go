@@ -20,7 +20,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -244,18 +243,21 @@ func pythons(tb testing.TB, n int) []string {
 type row struct {
 	what  string
 	shell string
-	cost  map[string]time.Duration
+	cost  map[string]string
 }
 
 func BenchmarkPeers(b *testing.B) {
 	var rows []row
-	add := func(what, sh string, tools []string, m func(tool string) time.Duration) {
-		r := row{what, sh, map[string]time.Duration{}}
+	addRow := func(what, sh string, tools []string, figure func(tool string) string) {
+		r := row{what, sh, map[string]string{}}
 		for _, tool := range tools {
-			r.cost[tool] = m(tool)
+			r.cost[tool] = figure(tool)
 		}
 		rows = append(rows, r)
 		fmt.Fprintf(os.Stderr, "bench: %-28s %-4s %v\n", what, sh, r.cost)
+	}
+	add := func(what, sh string, tools []string, m func(tool string) time.Duration) {
+		addRow(what, sh, tools, func(tool string) string { return ms(m(tool)) })
 	}
 	for _, sh := range shellNames {
 		add("prompt, directory unchanged", sh, toolNames, func(tool string) time.Duration {
@@ -300,13 +302,14 @@ func BenchmarkPeers(b *testing.B) {
 	longLD := strings.Join(pathDirs(b, 1000)[:1000], ":")
 	add("cd in, LD_LIBRARY_PATH 1,000", "bash", toolNames, enter(nil, "LD_LIBRARY_PATH="+longLD))
 	add("one python3 -c pass, added", "", []string{"nixld"}, func(string) time.Duration { return shimOverhead(b) })
+	addRow("max RSS entering a project", "", toolNames, func(tool string) string { return fmt.Sprintf("%d KiB", maxRSS(b, tool)) })
 
 	fmt.Println("\n| what | shell | nixld | direnv | mise |\n| --- | --- | --- | --- | --- |")
 	for _, r := range rows {
 		fmt.Printf("| %s | %s |", r.what, r.shell)
 		for _, tool := range toolNames {
-			if d, ok := r.cost[tool]; ok {
-				fmt.Printf(" %s |", ms(d))
+			if figure, ok := r.cost[tool]; ok {
+				fmt.Printf(" %s |", figure)
 			} else {
 				fmt.Print(" |")
 			}
@@ -314,9 +317,6 @@ func BenchmarkPeers(b *testing.B) {
 		fmt.Println()
 	}
 	fmt.Println()
-	for _, tool := range toolNames {
-		fmt.Printf("max RSS entering a project: %s %d KiB\n", tool, maxRSS(b, tool))
-	}
 	fmt.Printf("shim: python3 -c pass %s direct, %s through the shim (%.3fx)\n", ms(shimDirect), ms(shimDirect+shimAdded), float64(shimDirect+shimAdded)/float64(shimDirect))
 }
 
@@ -361,17 +361,28 @@ func shimOverhead(tb testing.TB) time.Duration {
 }
 
 // maxRSS is the peak memory of the tool's own process when a shell enters
-// the project: nixld export, direnv export, mise hook-env.
+// the project: nixld export, direnv export, mise hook-env. GNU time starts
+// it from a small process: a child of this one would start inside a vfork
+// of it, and the peak it reports survives exec.
 func maxRSS(tb testing.TB, tool string) int64 {
 	bn := newBench(tb, nil)
 	bn.setup(tb, "bash", tool)
 	args := map[string][]string{"nixld": {"export", "bash"}, "direnv": {"export", "bash"}, "mise": {"hook-env", "-s", "bash"}}[tool]
-	cmd := exec.Command(toolPath(tb, tool), args...)
+	out := filepath.Join(bn.root, "rss")
+	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M", "-o", out, toolPath(tb, tool)}, args...)...)
 	cmd.Dir, cmd.Env = bn.proj, append(bn.env, "PWD="+bn.proj)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("%s: %v\n%s", tool, err, out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("%s: %v\n%s", tool, err, b)
 	}
-	return cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
+	data, err := os.ReadFile(out)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	kib, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+	if err != nil {
+		tb.Fatalf("GNU time printed %q", data)
+	}
+	return kib
 }
 
 // TestPromptCost holds nixld to its goal: under 0.05 ms for a prompt whose

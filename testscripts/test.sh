@@ -3,12 +3,12 @@
 # direnv and mise. On Debian it first installs, with apt-get, whatever the
 # tests drive and the machine lacks: bash, zsh, fish, direnv, shellcheck,
 # a C compiler and Python (none may be skipped, in CI or anywhere), Go
-# itself, and npm, which fetches mise for the benchmark.
+# itself, npm, which fetches mise for the benchmark, and GNU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for tool in bash:bash zsh:zsh fish:fish direnv:direnv shellcheck:shellcheck cc:gcc python3:python3 go:golang-go npm:npm; do
+for tool in bash:bash zsh:zsh fish:fish direnv:direnv shellcheck:shellcheck cc:gcc python3:python3 go:golang-go npm:npm /usr/bin/time:time; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 if ! python3 -c 'import venv' >/dev/null 2>&1; then
