@@ -15,9 +15,13 @@ import (
 	"testing"
 )
 
-// buildStatic builds nixld the way the README says.
+// testVersion is stamped into the binary the tests run, as a package's
+// build stamps its version.
+const testVersion = "0.0.7-test"
+
+// buildStatic builds nixld the way the README says, with a version stamped.
 func buildStatic(out string) error {
-	cmd := exec.Command("go", "build", "-o", out, "../cmd/nixld")
+	cmd := exec.Command("go", "build", "-ldflags", "-X main.version="+testVersion+" -X main.commit=testscripts", "-o", out, "../cmd/nixld")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build: %v\n%s", err, b)

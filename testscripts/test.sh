@@ -14,6 +14,12 @@ done
 if ! python3 -c 'import venv' >/dev/null 2>&1; then
   missing+=(python3-venv)
 fi
+# Completions load as in a user's bash; man pages render with man-db;
+# the Nix files parse and evaluate with Debian's nix.
+[[ -f /usr/share/bash-completion/bash_completion ]] || missing+=(bash-completion)
+for tool in man:man-db nix-instantiate:nix-bin; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
+done
 if ((${#missing[@]})); then
   sudo=()
   [[ $(id -u) == 0 ]] || sudo=(sudo)

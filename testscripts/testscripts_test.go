@@ -149,6 +149,7 @@ func setup(e *testscript.Env) error {
 	e.Setenv("PATH", w.bin+":/usr/bin:/bin")
 	e.Setenv("NIX_LD_LIBRARY_PATH", w.nixLD)
 	e.Setenv("WHEEL", w.wheel)
+	e.Setenv("NIXLD_BIN", w.nixld)
 	e.Setenv("PROBE", w.probe)
 	e.Setenv("TERM", "dumb")
 	e.Setenv("LANG", "C.UTF-8")

@@ -42,8 +42,10 @@ LD_LIBRARY_PATH exactly.
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	cmd.Version, _ = buildVersion()
+	cmd.SetVersionTemplate(versionLine())
 	cmd.AddCommand(hookCmd(), exportCmd(), initCmd(), trustCmd("allow"), trustCmd("deny"),
-		direnvCmd(), direnvEnvCmd(), execCmd(), statusCmd())
+		direnvCmd(), direnvEnvCmd(), execCmd(), statusCmd(), versionCmd(), manCmd())
 	return cmd
 }
 
@@ -295,8 +297,33 @@ func printCalling(cmd *cobra.Command, render func(self string) (string, error)) 
 }
 
 // selfPath is the path the hooks call nixld by: as it was found on PATH,
-// not resolved, so that a NixOS profile path outlives a garbage collection.
+// not resolved. A shell may live for weeks, and a Nix store path in its
+// hook breaks once an upgrade and a garbage collection remove it (nixpkgs
+// #404692, direnv's hook). So where nixld runs from the store, as a
+// module's lib.getExe has it, and PATH has a profile whose nixld leads into
+// the store too (/run/current-system/sw/bin, ~/.nix-profile/bin), the hooks
+// call that stable path instead.
 func selfPath() (string, error) {
+	self, err := invokedAs()
+	if err != nil {
+		return "", err
+	}
+	store := os.Getenv("NIX_STORE_DIR")
+	if store == "" {
+		store = "/nix/store"
+	}
+	if inDir(self, store) {
+		if found, err := exec.LookPath("nixld"); err == nil && filepath.IsAbs(found) && !inDir(found, store) {
+			if real, err := filepath.EvalSymlinks(found); err == nil && inDir(real, store) {
+				return found, nil
+			}
+		}
+	}
+	return self, nil
+}
+
+// invokedAs is nixld's own path as the caller named it.
+func invokedAs() (string, error) {
 	arg0 := os.Args[0]
 	if !strings.Contains(arg0, "/") {
 		if found, err := exec.LookPath(arg0); err == nil {
@@ -311,6 +338,10 @@ func selfPath() (string, error) {
 		}
 	}
 	return os.Executable()
+}
+
+func inDir(path, dir string) bool {
+	return strings.HasPrefix(path, strings.TrimSuffix(dir, "/")+"/")
 }
 
 // lookPath finds prog on path, as the shell would after entering.

@@ -1,0 +1,135 @@
+// The version, completion and man commands: what packagers and direnv's
+// minimum-version idiom need.
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/cobra/doc"
+)
+
+// Set by the build: -ldflags "-X main.version=0.2.0 -X main.commit=abc1234".
+// Unset, they come from the module and VCS information Go records.
+var (
+	version = ""
+	commit  = ""
+)
+
+// buildVersion is the version and commit, stamped or recorded.
+func buildVersion() (string, string) {
+	v, c := version, commit
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if v == "" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			v = strings.TrimPrefix(info.Main.Version, "v")
+		}
+		for _, s := range info.Settings {
+			switch {
+			case c == "" && s.Key == "vcs.revision":
+				c = s.Value[:min(len(s.Value), 12)]
+			case s.Key == "vcs.modified" && s.Value == "true" && commit == "":
+				c += "-dirty"
+			}
+		}
+	}
+	if v == "" {
+		v = "dev"
+	}
+	if c == "" {
+		c = "unknown"
+	}
+	return v, c
+}
+
+func versionLine() string {
+	v, c := buildVersion()
+	return fmt.Sprintf("nixld %s (commit %s, %s)\n", v, c, runtime.Version())
+}
+
+func versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version [AT_LEAST]",
+		Short: "Print the version; with AT_LEAST, fail unless nixld is at least that version",
+		Long: `Print nixld's version, commit and Go version. With AT_LEAST, print nothing
+and exit 1, saying so in one line, unless nixld is at least that version: in
+an .envrc, 'nixld_version 0.2 || exit 1' (direnv's direnv_version idiom).
+A development build satisfies every version.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				_, err := fmt.Fprint(cmd.OutOrStdout(), versionLine())
+				return err
+			}
+			have, _ := buildVersion()
+			older, err := olderThan(have, args[0])
+			if err != nil {
+				return err
+			}
+			if older {
+				return fmt.Errorf("nixld %s is older than %s; update it", have, args[0])
+			}
+			return nil
+		},
+	}
+}
+
+// olderThan compares dotted versions numerically; "dev" is never older.
+func olderThan(have, want string) (bool, error) {
+	w, err := versionParts(want)
+	if err != nil {
+		return false, fmt.Errorf("version: %q is not a version like 0.2 or 1.0.3", want)
+	}
+	h, err := versionParts(have)
+	if err != nil {
+		return false, nil
+	}
+	for i := range max(len(h), len(w)) {
+		a, b := part(h, i), part(w, i)
+		if a != b {
+			return a < b, nil
+		}
+	}
+	return false, nil
+}
+
+func versionParts(v string) ([]int, error) {
+	v, _, _ = strings.Cut(strings.TrimPrefix(v, "v"), "-")
+	var parts []int
+	for _, s := range strings.Split(v, ".") {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("not a version")
+		}
+		parts = append(parts, n)
+	}
+	return parts, nil
+}
+
+func part(p []int, i int) int {
+	if i < len(p) {
+		return p[i]
+	}
+	return 0
+}
+
+func manCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:    "man DIR",
+		Short:  "Write nixld's man pages (section 1) into DIR, for packagers",
+		Hidden: true,
+		Args:   cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := os.MkdirAll(args[0], 0o755); err != nil {
+				return err
+			}
+			v, _ := buildVersion()
+			header := &doc.GenManHeader{Title: "NIXLD", Section: "1", Source: "nixld " + v, Manual: "nixld manual"}
+			return doc.GenManTree(cmd.Root(), header, args[0])
+		},
+	}
+}
