@@ -126,7 +126,7 @@ except OSError as e:
 }
 
 func TestScripts(t *testing.T) {
-	for _, sh := range []string{"bash", "zsh", "fish", "direnv", "cc", "python3"} {
+	for _, sh := range []string{"bash", "zsh", "fish", "direnv", "cc", "python3", "nix-instantiate", "man"} {
 		if _, err := exec.LookPath(sh); err != nil {
 			t.Fatalf("%s is not installed; the test command installs it (no shell is skipped)", sh)
 		}
@@ -150,6 +150,17 @@ func setup(e *testscript.Env) error {
 	e.Setenv("NIX_LD_LIBRARY_PATH", w.nixLD)
 	e.Setenv("WHEEL", w.wheel)
 	e.Setenv("NIXLD_BIN", w.nixld)
+	repo, err := filepath.Abs("..")
+	if err != nil {
+		return err
+	}
+	e.Setenv("REPO", repo)
+	// bash-completion, where Debian has it unless the flake's check says.
+	completion := os.Getenv("BASH_COMPLETION_SCRIPT")
+	if completion == "" {
+		completion = "/usr/share/bash-completion/bash_completion"
+	}
+	e.Setenv("BASH_COMPLETION_SCRIPT", completion)
 	e.Setenv("PROBE", w.probe)
 	e.Setenv("TERM", "dumb")
 	e.Setenv("LANG", "C.UTF-8")

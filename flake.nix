@@ -1,0 +1,84 @@
+{
+  description = "nixld: per-project shims that let pip-installed Python wheels find NixOS libraries";
+
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+
+  outputs =
+    { self, nixpkgs }:
+    let
+      systems = [
+        "x86_64-linux"
+        "aarch64-linux"
+      ];
+      forAllSystems = f: nixpkgs.lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
+      version = "0.1.0";
+      rev = self.shortRev or self.dirtyShortRev or "unknown";
+      nixldFor = pkgs: pkgs.callPackage ./nix/package.nix { inherit version rev; };
+      # A module whose package defaults to this flake's build.
+      withPackage =
+        module:
+        { lib, pkgs, ... }:
+        {
+          imports = [ module ];
+          programs.nixld.package = lib.mkDefault self.packages.${pkgs.stdenv.hostPlatform.system}.default;
+        };
+    in
+    {
+      packages = forAllSystems (pkgs: rec {
+        nixld = nixldFor pkgs;
+        default = nixld;
+      });
+
+      overlays.default = final: prev: { nixld = nixldFor final; };
+
+      nixosModules.default = withPackage ./nix/nixos-module.nix;
+      homeManagerModules.default = withPackage ./nix/home-manager-module.nix;
+
+      devShells = forAllSystems (pkgs: {
+        default = pkgs.mkShell {
+          packages = with pkgs; [
+            go
+            gopls
+            bashInteractive
+            zsh
+            fish
+            direnv
+            shellcheck
+            python3
+            gcc
+            man-db
+            nix
+          ];
+        };
+      });
+
+      checks = forAllSystems (pkgs: {
+        package = self.packages.${pkgs.stdenv.hostPlatform.system}.default;
+        # The Go tests, end-to-end sessions included, with nixpkgs' shells.
+        tests = (nixldFor pkgs).overrideAttrs (old: {
+          pname = "nixld-tests";
+          doCheck = true;
+          nativeCheckInputs = with pkgs; [
+            bashInteractive
+            bash-completion
+            zsh
+            fish
+            direnv
+            shellcheck
+            python3
+            gcc
+            man-db
+            nix
+            util-linux
+          ];
+          checkPhase = ''
+            runHook preCheck
+            export HOME=$TMPDIR
+            export BASH_COMPLETION_SCRIPT=${pkgs.bash-completion}/share/bash-completion/bash_completion
+            go test -count=1 ./...
+            runHook postCheck
+          '';
+        });
+      });
+    };
+}

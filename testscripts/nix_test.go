@@ -1,0 +1,40 @@
+package testscripts
+
+// The flake's package pins the hash of its Go dependencies; this keeps it
+// in step with go.sum, computed as buildGoModule does: the NAR hash of
+// what `go mod vendor` writes.
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestVendorHash(t *testing.T) {
+	vendor := filepath.Join(t.TempDir(), "vendor")
+	if out, err := exec.Command("go", "mod", "vendor", "-o", vendor).CombinedOutput(); err != nil {
+		t.Fatalf("go mod vendor: %v\n%s", err, out)
+	}
+	out, err := exec.Command("nix-hash", "--type", "sha256", vendor).Output()
+	if err != nil {
+		t.Fatalf("nix-hash (test.sh installs nix-bin): %v", err)
+	}
+	sum, err := hex.DecodeString(strings.TrimSpace(string(out)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "sha256-" + base64.StdEncoding.EncodeToString(sum)
+	pkg, err := os.ReadFile("../nix/package.nix")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`vendorHash = "([^"]*)";`).FindSubmatch(pkg)
+	if m == nil || string(m[1]) != want {
+		t.Errorf("nix/package.nix: vendorHash is %q; go.sum wants %q", m, want)
+	}
+}
