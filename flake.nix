@@ -14,6 +14,21 @@
       version = "0.1.0";
       rev = self.shortRev or self.dirtyShortRev or "unknown";
       nixldFor = pkgs: pkgs.callPackage ./nix/package.nix { inherit version rev; };
+      # What the tests drive, for the dev shell and the checks alike.
+      testTools =
+        pkgs: with pkgs; [
+          bashInteractive
+          bash-completion
+          zsh
+          fish
+          direnv
+          shellcheck
+          python3
+          gcc
+          man-db
+          nix
+          util-linux
+        ];
       # A module whose package defaults to this flake's build.
       withPackage =
         module:
@@ -36,19 +51,11 @@
 
       devShells = forAllSystems (pkgs: {
         default = pkgs.mkShell {
-          packages = with pkgs; [
-            go
-            gopls
-            bashInteractive
-            zsh
-            fish
-            direnv
-            shellcheck
-            python3
-            gcc
-            man-db
-            nix
-          ];
+          packages = [
+            pkgs.go
+            pkgs.gopls
+          ]
+          ++ testTools pkgs;
         };
       });
 
@@ -58,19 +65,7 @@
         tests = (nixldFor pkgs).overrideAttrs (old: {
           pname = "nixld-tests";
           doCheck = true;
-          nativeCheckInputs = with pkgs; [
-            bashInteractive
-            bash-completion
-            zsh
-            fish
-            direnv
-            shellcheck
-            python3
-            gcc
-            man-db
-            nix
-            util-linux
-          ];
+          nativeCheckInputs = testTools pkgs;
           checkPhase = ''
             runHook preCheck
             export HOME=$TMPDIR

@@ -8,8 +8,7 @@
 }:
 let
   cfg = config.programs.nixld;
-  # The hook it prints calls the profile's nixld, not this store path.
-  nixld = lib.getExe cfg.package;
+  hook = import ./hook-lines.nix (lib.getExe cfg.package);
 in
 {
   options.programs.nixld = {
@@ -37,20 +36,14 @@ in
     # Late, after other prompt hooks are set up: nixld puts its own hook
     # first in PROMPT_COMMAND and precmd_functions whenever it is sourced.
     programs.bash.initExtra = lib.mkIf cfg.enableBashIntegration (
-      lib.mkOrder 2000 ''
-        eval "$(${nixld} hook bash)"
-      ''
+      lib.mkOrder 2000 hook.bash
     );
 
     programs.zsh.initContent = lib.mkIf cfg.enableZshIntegration (
-      lib.mkOrder 2000 ''
-        eval "$(${nixld} hook zsh)"
-      ''
+      lib.mkOrder 2000 hook.zsh
     );
 
-    programs.fish.interactiveShellInit = lib.mkIf cfg.enableFishIntegration ''
-      ${nixld} hook fish | source
-    '';
+    programs.fish.interactiveShellInit = lib.mkIf cfg.enableFishIntegration hook.fish;
 
     # As nix-direnv's library: a file in direnv's lib directory.
     xdg.configFile."direnv/lib/nixld.sh" = lib.mkIf cfg.direnv.enable {

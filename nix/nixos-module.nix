@@ -8,10 +8,7 @@
 }:
 let
   cfg = config.programs.nixld;
-  # The hook line runs the package's own binary; the hook it prints calls
-  # /run/current-system/sw/bin/nixld, which outlives upgrades and garbage
-  # collections (nixld prefers a profile path to a store path).
-  nixld = lib.getExe cfg.package;
+  hook = import ./hook-lines.nix (lib.getExe cfg.package);
 in
 {
   options.programs.nixld = {
@@ -62,17 +59,11 @@ in
     programs.nix-ld.enable = lib.mkDefault true;
     programs.nix-ld.libraries = cfg.libraries;
 
-    programs.bash.interactiveShellInit = lib.mkIf cfg.enableBashIntegration ''
-      eval "$(${nixld} hook bash)"
-    '';
+    programs.bash.interactiveShellInit = lib.mkIf cfg.enableBashIntegration hook.bash;
 
-    programs.zsh.interactiveShellInit = lib.mkIf cfg.enableZshIntegration ''
-      eval "$(${nixld} hook zsh)"
-    '';
+    programs.zsh.interactiveShellInit = lib.mkIf cfg.enableZshIntegration hook.zsh;
 
-    programs.fish.interactiveShellInit = lib.mkIf cfg.enableFishIntegration ''
-      ${nixld} hook fish | source
-    '';
+    programs.fish.interactiveShellInit = lib.mkIf cfg.enableFishIntegration hook.fish;
 
     environment.etc."direnv/lib/nixld.sh" = lib.mkIf cfg.direnv.enable {
       source = "${cfg.package}/share/nixld/direnvrc";

@@ -20,6 +20,8 @@ buildGoModule {
       ../go.mod
       ../go.sum
       ../README.md
+      ../flake.nix
+      ../nix
       ../cmd
       ../hook
       ../shells
