@@ -46,7 +46,7 @@ func Direnv(d Dirs, env Env, dir string) (string, []string, error) {
 	if p == nil {
 		p = &Project{Dir: dir, Real: real}
 	}
-	a, err := d.Enter(p, cfg, env.ptr("PATH"), env.ptr(LDVar), env.ptr(NixLDVar))
+	a, err := d.Enter(p, cfg, env.ptr("PATH"), env.ptr(LDVar), NixLDPath(env))
 	if err != nil {
 		return "", nil, oneLine(err)
 	}
@@ -122,7 +122,9 @@ func Init(d Dirs, env Env, dir string, force bool) (*Project, error) {
 	for _, s := range shims {
 		found = append(found, s.Name)
 	}
-	content := fmt.Sprintf(initConfig, listOrNone(found))
+	// The GPU driver's directory exists where NixOS has one installed.
+	_, err = os.Stat(GPUDriverDir)
+	content := fmt.Sprintf(initConfig, listOrNone(found), err == nil)
 	if err := writeFileAtomic(name, []byte(content), 0o644); err != nil {
 		return nil, oneLine(err)
 	}
@@ -144,6 +146,10 @@ const initConfig = `# nixld: per-project shims so that pip-installed wheels find
 # Directories appended to LD_LIBRARY_PATH after $NIX_LD_LIBRARY_PATH:
 # absolute, ~/..., or relative to this file's directory.
 libraries = []
+
+# Append the GPU driver's libraries (/run/opengl-driver/lib: libcuda and
+# the like), which NixOS keeps outside nix-ld's set.
+gpu = %t
 `
 
 // Status describes, for humans, the project at cwd and the shell's state.
@@ -221,6 +227,6 @@ func projectRows(row rowFunc, d Dirs, env Env, p *Project) *Config {
 	for _, name := range missing {
 		row("wrap", "%s -> not on PATH", d.Show(name))
 	}
-	row("libraries", "%s", d.Show(strings.Join(LibraryDirs(env.ptr(NixLDVar), cfg), ":")))
+	row("libraries", "%s", d.Show(strings.Join(LibraryDirs(NixLDPath(env), cfg), ":")))
 	return cfg
 }

@@ -18,6 +18,16 @@ type Config struct {
 	Wrap []string
 	// Libraries are extra directories for LD_LIBRARY_PATH, absolute.
 	Libraries []string
+	// GPU adds the GPU driver's directory, GPUDriverDir.
+	GPU bool
+}
+
+// ExtraLibraries is what the config adds after nix-ld's library path.
+func (c *Config) ExtraLibraries() []string {
+	if c.GPU {
+		return append(slices.Clip(c.Libraries), GPUDriverDir)
+	}
+	return c.Libraries
 }
 
 // DefaultConfig is the config of a project without a .nixld.toml (direnv).
@@ -28,15 +38,16 @@ func ParseConfig(p *Project, home string) (*Config, error) {
 	var raw struct {
 		Wrap      *[]string `toml:"wrap"`
 		Libraries []string  `toml:"libraries"`
+		GPU       bool      `toml:"gpu"`
 	}
 	md, err := toml.Decode(string(p.Content), &raw)
 	if err != nil {
 		return nil, oneLine(err)
 	}
 	if und := md.Undecoded(); len(und) > 0 {
-		return nil, fmt.Errorf("unknown key %q (known keys: wrap, libraries)", und[0].String())
+		return nil, fmt.Errorf("unknown key %q (known keys: wrap, libraries, gpu)", und[0].String())
 	}
-	cfg := &Config{}
+	cfg := &Config{GPU: raw.GPU}
 	if raw.Wrap != nil {
 		cfg.Wrap = []string{}
 		for _, name := range *raw.Wrap {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 )
@@ -19,7 +20,36 @@ const (
 	LDVar        = "LD_LIBRARY_PATH"
 	QuietVar     = "NIXLD_QUIET"
 	DefaultNixLD = "/run/current-system/sw/share/nix-ld/lib"
+	// GPUDriverDir is where NixOS puts the GPU driver's libraries
+	// (libcuda.so.1 and the like). It is a symlink a rebuild changes, so
+	// it goes on LD_LIBRARY_PATH as it is, never resolved.
+	GPUDriverDir = "/run/opengl-driver/lib"
 )
+
+// SystemNixLDVar is nix-ld's per-system variable for the system nixld runs
+// on (NIX_LD_LIBRARY_PATH_x86_64_linux): where set, it takes precedence
+// over NIX_LD_LIBRARY_PATH, as in nix-ld itself.
+var SystemNixLDVar = NixLDVar + "_" + nixSystem()
+
+// nixSystem is the Nix system nixld runs on, dashes as underscores.
+func nixSystem() string {
+	arch := map[string]string{"amd64": "x86_64", "arm64": "aarch64", "386": "i686", "ppc64le": "powerpc64le"}[runtime.GOARCH]
+	if arch == "" {
+		arch = runtime.GOARCH
+	}
+	return arch + "_" + runtime.GOOS
+}
+
+// NixLDPath is the library path nix-ld uses: its per-system variable, else
+// NIX_LD_LIBRARY_PATH, else NixOS's default; the first set and not empty.
+func NixLDPath(env Env) string {
+	for _, name := range []string{SystemNixLDVar, NixLDVar} {
+		if v := env[name]; v != "" {
+			return v
+		}
+	}
+	return DefaultNixLD
+}
 
 // Env is a process environment.
 type Env map[string]string

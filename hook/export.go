@@ -85,7 +85,7 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 		leave(&next, old)
 	}
 	if cfg != nil {
-		a, err := d.Enter(p, cfg, next.path, next.ld, env.ptr(NixLDVar))
+		a, err := d.Enter(p, cfg, next.path, next.ld, NixLDPath(env))
 		if err == nil {
 			*st = State{
 				Root: p.Real, Dir: p.Dir, Hash: p.Hash, Bin: a.Shims.Bin,

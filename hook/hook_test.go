@@ -387,6 +387,9 @@ func TestShimScript(t *testing.T) {
 		{[]string{"NIX_LD_LIBRARY_PATH=/n:/m"}, "/n:/m:" + mine},
 		{[]string{"LD_LIBRARY_PATH=/a:/m", "NIX_LD_LIBRARY_PATH=/m::/n"}, "/a:/m:/n:" + mine},
 		{[]string{"LD_LIBRARY_PATH=", "NIX_LD_LIBRARY_PATH=/n"}, "/n:" + mine},
+		// nix-ld's per-system variable wins; empty, it doesn't count.
+		{[]string{SystemNixLDVar + "=/s", "NIX_LD_LIBRARY_PATH=/m"}, "/s:" + mine + ":/n"},
+		{[]string{SystemNixLDVar + "=", "NIX_LD_LIBRARY_PATH=/m"}, "/m:" + mine + ":/n"},
 	} {
 		cmd := exec.Command(shim, "-c", "a b", "")
 		cmd.Env = append([]string{"PATH=/usr/bin:/bin"}, tc.env...)
@@ -615,4 +618,28 @@ func TestShimCache(t *testing.T) {
 func exists(name string) bool {
 	_, err := os.Stat(name)
 	return err == nil
+}
+
+// nix-ld's per-system variable takes precedence over NIX_LD_LIBRARY_PATH,
+// and gpu = true appends the driver's directory, unresolved, last.
+func TestLibraryPathSources(t *testing.T) {
+	f := newFixture(t)
+	f.project("proj", "libraries = [\"/lib1\"]\ngpu = true\n", true)
+	for _, tc := range []struct {
+		env  Env
+		want string
+	}{
+		{Env{NixLDVar: "/n"}, "/n:/lib1:" + GPUDriverDir},
+		{Env{NixLDVar: "/n", SystemNixLDVar: "/s:rel"}, "/s:/lib1:" + GPUDriverDir},
+		{Env{NixLDVar: "", SystemNixLDVar: ""}, DefaultNixLD + ":/lib1:" + GPUDriverDir},
+	} {
+		tc.env["PATH"] = f.bin
+		env, r := f.step(tc.env, "proj")
+		if env[LDVar] != tc.want {
+			t.Errorf("%v: LD_LIBRARY_PATH %q, want %q (%q)", tc.env, env[LDVar], tc.want, r.Messages)
+		}
+	}
+	if !strings.HasSuffix(SystemNixLDVar, "_linux") || strings.Contains(SystemNixLDVar, "-") {
+		t.Errorf("per-system variable %q", SystemNixLDVar)
+	}
 }

@@ -50,11 +50,12 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._+-]+`)
 // RenderShim is the script for one shim.
 func RenderShim(p *Project, cfg *Config, interp string, s Shim) (string, error) {
 	var libs strings.Builder
-	for _, lib := range cfg.Libraries {
+	for _, lib := range cfg.ExtraLibraries() {
 		libs.WriteString(":" + shells.Bash.Quote(lib))
 	}
 	return templates.Render("shim.bash", map[string]any{
 		"Interpreter": interp,
+		"SystemVar":   SystemNixLDVar,
 		"Target":      shells.Bash.Quote(s.Target),
 		"Project":     shells.Bash.Quote(p.Dir),
 		"DefaultLibs": shells.Bash.Quote(DefaultNixLD),
@@ -76,7 +77,7 @@ func (d Dirs) WriteShims(p *Project, cfg *Config, path string) (*ShimSet, error)
 	l := d.newLookup(path)
 	interp := l.interpreter()
 	key := l.fingerprint(append([]string{p.Dir, p.Real, interp, DefaultNixLD, templates.Digest("shim.bash"),
-		fmt.Sprint(cfg.Wrap == nil)}, append(cfg.Wrap, cfg.Libraries...)...)...)
+		fmt.Sprint(cfg.Wrap == nil)}, append(cfg.Wrap, cfg.ExtraLibraries()...)...)...)
 	cache := shimCacheFile(set.Bin)
 	unlock, err := lockShims(set.Bin)
 	if err != nil {

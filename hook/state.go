@@ -127,7 +127,7 @@ type Activation struct {
 // Enter writes p's shims for the programs on path and computes the new
 // PATH (shim directory first) and LD_LIBRARY_PATH (the nix-ld libraries and
 // the config's, appended where not already there).
-func (d Dirs) Enter(p *Project, cfg *Config, path, ld *string, nixLD *string) (*Activation, error) {
+func (d Dirs) Enter(p *Project, cfg *Config, path, ld *string, nixLD string) (*Activation, error) {
 	search := ""
 	if path != nil {
 		search = *path
@@ -144,17 +144,13 @@ func (d Dirs) Enter(p *Project, cfg *Config, path, ld *string, nixLD *string) (*
 	return a, nil
 }
 
-// LibraryDirs is what a project adds to LD_LIBRARY_PATH: $NIX_LD_LIBRARY_PATH
-// (the NixOS default where it is unset or empty), then the config's. Empty
-// and relative entries of $NIX_LD_LIBRARY_PATH are dropped: on
+// LibraryDirs is what a project adds to LD_LIBRARY_PATH: nix-ld's library
+// path (see NixLDPath), then the config's libraries and GPU driver
+// directory. Empty and relative entries of nix-ld's path are dropped: on
 // LD_LIBRARY_PATH they would mean the working directory.
-func LibraryDirs(nixLD *string, cfg *Config) []string {
-	src := DefaultNixLD
-	if nixLD != nil && *nixLD != "" {
-		src = *nixLD
-	}
+func LibraryDirs(nixLD string, cfg *Config) []string {
 	var dirs []string
-	for _, dir := range append(strings.Split(src, ":"), cfg.Libraries...) {
+	for _, dir := range append(strings.Split(nixLD, ":"), cfg.ExtraLibraries()...) {
 		if filepath.IsAbs(dir) && !slices.Contains(dirs, dir) {
 			dirs = append(dirs, dir)
 		}

@@ -170,7 +170,7 @@ func renderAll(t *testing.T, value string) []rendered {
 	add("direnv.bash", shells.Bash, code, err, true)
 	for _, argv0 := range []bool{true, false} {
 		code, err := templates.Render("shim.bash", map[string]any{
-			"Interpreter": "/bin/bash -p", "Target": shells.Bash.Quote(value), "Project": shells.Bash.Quote(value),
+			"Interpreter": "/bin/bash -p", "SystemVar": "NIX_LD_LIBRARY_PATH_x86_64_linux", "Target": shells.Bash.Quote(value), "Project": shells.Bash.Quote(value),
 			"DefaultLibs": shells.Bash.Quote("/run/x"), "Libraries": ":" + shells.Bash.Quote(value), "Argv0": argv0,
 		})
 		add("shim.bash", shells.Bash, code, err, false)

@@ -6,7 +6,8 @@ if [[ ! -x ${__nixld_target} ]]; then
   exit 127
 fi
 __nixld_ld=${LD_LIBRARY_PATH-}
-__nixld_rest=${NIX_LD_LIBRARY_PATH:-{{.DefaultLibs}}}{{.Libraries}}:
+{{/* nix-ld's per-system variable first, as nix-ld itself; "{{-" lets "${" touch the name. */ -}}
+__nixld_rest=${ {{- .SystemVar}}:-${NIX_LD_LIBRARY_PATH:-{{.DefaultLibs}}}}{{.Libraries}}:
 while [[ -n ${__nixld_rest} ]]; do
   __nixld_dir=${__nixld_rest%%:*}
   __nixld_rest=${__nixld_rest#*:}

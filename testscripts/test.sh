@@ -17,7 +17,8 @@ fi
 # Completions load as in a user's bash; man pages render with man-db;
 # the Nix files parse and evaluate with Debian's nix.
 [[ -f /usr/share/bash-completion/bash_completion ]] || missing+=(bash-completion)
-for tool in man:man-db nix-instantiate:nix-bin; do
+# bubblewrap makes a NixOS-like /run/opengl-driver/lib for the gpu tests.
+for tool in man:man-db nix-instantiate:nix-bin bwrap:bubblewrap; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 if ((${#missing[@]})); then

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"github.com/nixld/nixld/hook"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -126,7 +127,7 @@ except OSError as e:
 }
 
 func TestScripts(t *testing.T) {
-	for _, sh := range []string{"bash", "zsh", "fish", "direnv", "cc", "python3", "nix-instantiate", "man"} {
+	for _, sh := range []string{"bash", "zsh", "fish", "direnv", "cc", "python3", "nix-instantiate", "man", "bwrap"} {
 		if _, err := exec.LookPath(sh); err != nil {
 			t.Fatalf("%s is not installed; the test command installs it (no shell is skipped)", sh)
 		}
@@ -150,6 +151,7 @@ func setup(e *testscript.Env) error {
 	e.Setenv("NIX_LD_LIBRARY_PATH", w.nixLD)
 	e.Setenv("WHEEL", w.wheel)
 	e.Setenv("NIXLD_BIN", w.nixld)
+	e.Setenv("SYSTEM_NIX_LD_VAR", hook.SystemNixLDVar)
 	repo, err := filepath.Abs("..")
 	if err != nil {
 		return err
