@@ -27,9 +27,10 @@ _nixld_find() {
   done
   [[ -f /.nixld.toml ]]
 }
-# Re-evaluate the directory after any nixld command (allow, deny, init...).
+# Re-evaluate the directory after any nixld command (allow, deny, init...);
+# NIXLD_HOOK tells nixld doctor that this shell has the hook.
 nixld() {
-  {{.Self}} "$@"
+  NIXLD_HOOK=bash {{.Self}} "$@"
   \builtin local __nixld_status=$?
   _nixld_pwd=
   \builtin return "${__nixld_status}"

@@ -22,9 +22,10 @@ function _nixld_find --description 'nixld: is there a .nixld.toml here or above?
     end
     path filter -qf -- $dirs/.nixld.toml; or string match -qr '^.{1000}' -- $PWD
 end
-# Re-evaluate the directory after any nixld command (allow, deny, init...).
+# Re-evaluate the directory after any nixld command (allow, deny, init...);
+# NIXLD_HOOK tells nixld doctor that this shell has the hook.
 function nixld --wraps {{.Self}} --description 'nixld: per-project Python shims'
-    {{.Self}} $argv
+    NIXLD_HOOK=fish {{.Self}} $argv
     set -l __nixld_status $status
     set -g _nixld_pwd
     return $__nixld_status

@@ -29,10 +29,11 @@ _nixld_find() {
   done
   [[ -f /.nixld.toml ]]
 }
-# Re-evaluate the directory after any nixld command (allow, deny, init...).
+# Re-evaluate the directory after any nixld command (allow, deny, init...);
+# NIXLD_HOOK tells nixld doctor that this shell has the hook.
 nixld() {
   \builtin emulate -L zsh
-  {{.Self}} "$@"
+  NIXLD_HOOK=zsh {{.Self}} "$@"
   \builtin local __nixld_status=$?
   \builtin typeset -g _nixld_pwd=
   \builtin return "${__nixld_status}"

@@ -14,6 +14,8 @@ done
 if ! python3 -c 'import venv' >/dev/null 2>&1; then
   missing+=(python3-venv)
 fi
+# Debian's numpy, whose BLAS a sandbox hides as NixOS would (doctor.txtar).
+[[ -d /usr/lib/python3/dist-packages/numpy ]] || missing+=(python3-numpy)
 # Completions load as in a user's bash; man pages render with man-db;
 # the Nix files parse and evaluate with Debian's nix.
 [[ -f /usr/share/bash-completion/bash_completion ]] || missing+=(bash-completion)

@@ -21,8 +21,15 @@ import (
 
 func main() {
 	if err := root().Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "nixld: "+strings.Join(strings.Fields(err.Error()), " "))
-		os.Exit(1)
+		code := 1
+		var exit *exitError
+		if errors.As(err, &exit) {
+			code = exit.code
+		}
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintln(os.Stderr, "nixld: "+strings.Join(strings.Fields(msg), " "))
+		}
+		os.Exit(code)
 	}
 }
 
@@ -45,7 +52,7 @@ LD_LIBRARY_PATH exactly.
 	cmd.Version, _ = buildVersion()
 	cmd.SetVersionTemplate(versionLine())
 	cmd.AddCommand(hookCmd(), exportCmd(), initCmd(), trustCmd("allow"), trustCmd("deny"),
-		direnvCmd(), direnvEnvCmd(), execCmd(), statusCmd(), versionCmd(), manCmd())
+		direnvCmd(), direnvEnvCmd(), execCmd(), statusCmd(), doctorCmd(), versionCmd(), manCmd())
 	return cmd
 }
 

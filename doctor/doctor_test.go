@@ -1,0 +1,200 @@
+package doctor
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/nixld/nixld/hook"
+)
+
+// fixture is a project with a real venv whose one extension module needs
+// stub libraries built with their real sonames, a library the wheel
+// bundles (found through $ORIGIN), and one only nix-ld's directory has.
+type fixture struct {
+	root, proj, venv, ext, stubs, nixLD string
+}
+
+func cc(t testing.TB, args ...string) {
+	t.Helper()
+	if out, err := exec.Command("cc", args...).CombinedOutput(); err != nil {
+		t.Fatalf("cc %v: %v\n%s", args, err, out)
+	}
+}
+
+func newFixture(t testing.TB) *fixture {
+	t.Helper()
+	root := t.TempDir()
+	f := &fixture{root: root, proj: filepath.Join(root, "proj"), stubs: filepath.Join(root, "stubs"), nixLD: filepath.Join(root, "nix-ld")}
+	f.venv = filepath.Join(f.proj, ".venv")
+	for _, d := range []string{f.proj, f.stubs, f.nixLD} {
+		os.MkdirAll(d, 0o755)
+	}
+	if out, err := exec.Command("python3", "-m", "venv", "--without-pip", f.venv).CombinedOutput(); err != nil {
+		t.Fatalf("venv: %v\n%s", err, out)
+	}
+	site, _ := filepath.Glob(filepath.Join(f.venv, "lib", "python3*", "site-packages"))
+	if len(site) != 1 {
+		t.Fatalf("site-packages: %v", site)
+	}
+	src := filepath.Join(root, "stub.c")
+	os.WriteFile(src, []byte("int stub(void) { return 1; }\n"), 0o644)
+	stub := func(dir, soname string) {
+		cc(t, "-shared", "-fPIC", "-o", filepath.Join(dir, soname), "-Wl,-soname,"+soname, src)
+	}
+	for _, soname := range []string{"libportaudio.so.2", "libQt6Core.so.6", "libcuda.so.1", "libmystery.so.7"} {
+		stub(f.stubs, soname)
+	}
+	stub(f.nixLD, "libnixldonly.so.1")
+	// auditwheel's layout: pkg.libs/ beside pkg/, found through RUNPATH
+	// $ORIGIN/../pkg.libs; the bundled library itself needs zlib.
+	libs := filepath.Join(site[0], "pkg.libs")
+	os.MkdirAll(libs, 0o755)
+	cc(t, "-shared", "-fPIC", "-o", filepath.Join(libs, "libbundled-1a2b3c.so.1"), "-Wl,-soname,libbundled-1a2b3c.so.1", src, "-lz")
+	os.MkdirAll(filepath.Join(site[0], "pkg"), 0o755)
+	f.ext = filepath.Join(site[0], "pkg", "_ext.cpython-3x-x86_64-linux-gnu.so")
+	cc(t, "-shared", "-fPIC", "-o", f.ext, src, "-Wl,--no-as-needed", "-Wl,--enable-new-dtags", "-Wl,-rpath,$ORIGIN/../pkg.libs",
+		"-L"+f.stubs, "-L"+f.nixLD, "-L"+libs,
+		"-l:libportaudio.so.2", "-l:libQt6Core.so.6", "-l:libcuda.so.1", "-l:libmystery.so.7", "-l:libnixldonly.so.1", "-l:libbundled-1a2b3c.so.1", "-lm", "-lstdc++")
+	// Gone from the system, as on NixOS.
+	os.RemoveAll(f.stubs)
+	return f
+}
+
+func (f *fixture) run(t testing.TB) *Report {
+	t.Helper()
+	d := hook.Dirs{Data: filepath.Join(f.root, "data"), State: filepath.Join(f.root, "state"), Home: f.root}
+	return Run(Check{Dirs: d, Env: hook.Env{hook.NixLDVar: f.nixLD, "PATH": os.Getenv("PATH")}, Root: f.proj})
+}
+
+func TestMissingLibraries(t *testing.T) {
+	f := newFixture(t)
+	r := f.run(t)
+	got := map[string]string{}
+	for _, m := range r.Missing {
+		got[m.Soname] = m.Nixpkgs
+		if len(m.NeededBy) != 1 || m.NeededBy[0] != f.ext {
+			t.Errorf("%s needed by %v, want %s", m.Soname, m.NeededBy, f.ext)
+		}
+		if m.Hint == "" || strings.Contains(m.Hint, "\n") {
+			t.Errorf("%s: hint %q", m.Soname, m.Hint)
+		}
+	}
+	// Not missing: glibc's, libstdc++ and zlib (the system's, for Debian's
+	// loader), the bundled library (RUNPATH), and nix-ld's.
+	want := map[string]string{"libQt6Core.so.6": "qt6.qtbase", "libcuda.so.1": "", "libmystery.so.7": "", "libportaudio.so.2": "portaudio"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("missing %v, want %v", got, want)
+	}
+	if r.Fix.Project != `packages = ["qt6.qtbase", "portaudio"]` || r.Fix.System != "programs.nix-ld.libraries = with pkgs; [ qt6.qtbase portaudio ];" {
+		t.Errorf("fix %+v", r.Fix)
+	}
+	for _, m := range r.Missing {
+		if m.Soname == "libcuda.so.1" && !strings.Contains(m.Hint, "gpu = true") {
+			t.Errorf("libcuda hint %q", m.Hint)
+		}
+	}
+	if len(r.Venvs) != 1 || r.Venvs[0].Path != f.venv || r.Venvs[0].Python == "" || r.Scanned != 2 {
+		t.Errorf("venvs %+v, scanned %d", r.Venvs, r.Scanned)
+	}
+	var decoded map[string]any
+	if err := json.Unmarshal([]byte(r.JSON()), &decoded); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"missing", "venvs", "environment", "fix", "problems", "project", "trust", "scanned"} {
+		if _, ok := decoded[key]; !ok {
+			t.Errorf("JSON lacks %q", key)
+		}
+	}
+}
+
+// With the library path the shims would give it, nothing is missing.
+func TestLibrariesFound(t *testing.T) {
+	f := newFixture(t)
+	stubs := filepath.Join(f.root, "restored")
+	os.MkdirAll(stubs, 0o755)
+	src := filepath.Join(f.root, "stub.c")
+	for _, soname := range []string{"libportaudio.so.2", "libQt6Core.so.6", "libcuda.so.1", "libmystery.so.7"} {
+		cc(t, "-shared", "-fPIC", "-o", filepath.Join(stubs, soname), "-Wl,-soname,"+soname, src)
+	}
+	d := hook.Dirs{Data: filepath.Join(f.root, "data"), State: filepath.Join(f.root, "state"), Home: f.root}
+	r := Run(Check{Dirs: d, Env: hook.Env{hook.NixLDVar: f.nixLD + ":" + stubs}, Root: f.proj})
+	if len(r.Missing) != 0 {
+		t.Errorf("missing %+v", r.Missing)
+	}
+}
+
+func TestSonameTable(t *testing.T) {
+	n := 0
+	for _, e := range sonames {
+		if !strings.Contains(e.pattern, "*") {
+			n++
+		}
+		if e.attr == "" || strings.ContainsAny(e.attr, " \t") {
+			t.Errorf("%s: attribute %q", e.pattern, e.attr)
+		}
+	}
+	if n < 150 {
+		t.Errorf("%d exact sonames; the table should cover well over 100", n)
+	}
+	for soname, want := range map[string]string{
+		"libstdc++.so.6": "stdenv.cc.cc.lib", "libz.so.1": "zlib", "libX11.so.6": "xorg.libX11",
+		"libxcb-shm.so.0": "xorg.libxcb", "libicuuc.so.74": "icu", "libcuda.so.1": attrGPU, "libc.so.6": attrGlibc,
+		"libnothing.so.1": "",
+	} {
+		if got := attrFor(soname); got != want {
+			t.Errorf("%s: %q, want %q", soname, got, want)
+		}
+	}
+	// Every manylinux2014 allow-list library is in the table.
+	for _, soname := range []string{"libgcc_s.so.1", "libstdc++.so.6", "libm.so.6", "libdl.so.2", "librt.so.1", "libc.so.6",
+		"libnsl.so.1", "libutil.so.1", "libpthread.so.0", "libresolv.so.2", "libX11.so.6", "libXext.so.6", "libXrender.so.1",
+		"libICE.so.6", "libSM.so.6", "libGL.so.1", "libgobject-2.0.so.0", "libgthread-2.0.so.0", "libglib-2.0.so.0", "libz.so.1", "libexpat.so.1"} {
+		if attrFor(soname) == "" {
+			t.Errorf("manylinux2014 %s is not in the table", soname)
+		}
+	}
+}
+
+func TestFindVenvs(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{".venv", ".tox/py311", "sub/env", "node_modules/x/venv", ".git/venv", ".venv/lib/python3.11/site-packages/inner"} {
+		os.MkdirAll(filepath.Join(root, d), 0o755)
+		os.WriteFile(filepath.Join(root, d, "pyvenv.cfg"), nil, 0o644)
+	}
+	var got []string
+	for _, v := range findVenvs(root) {
+		rel, _ := filepath.Rel(root, v)
+		got = append(got, rel)
+	}
+	slices.Sort(got)
+	if want := []string{".tox/py311", ".venv", "sub/env"}; !slices.Equal(got, want) {
+		t.Errorf("venvs %v, want %v", got, want)
+	}
+}
+
+// BenchmarkScan reads a venv of 2,000 shared objects, the speed goal
+// being well under a second.
+func BenchmarkScan(b *testing.B) {
+	f := newFixture(b)
+	data, err := os.ReadFile(f.ext)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 2000 {
+		dir := filepath.Join(filepath.Dir(f.ext), fmt.Sprintf("m%d", i/100))
+		os.MkdirAll(dir, 0o755)
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("_m%d.so", i)), data, 0o755)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if r := f.run(b); r.Scanned < 2000 {
+			b.Fatalf("scanned %d", r.Scanned)
+		}
+	}
+}
