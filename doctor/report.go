@@ -43,12 +43,12 @@ type Report struct {
 
 // Environment is what nixld's shims depend on outside the project.
 type Environment struct {
-	LibraryPath []string  `json:"library_path"` // what the shims put on LD_LIBRARY_PATH
-	NixLD       []LibDir  `json:"nix_ld_dirs"`
-	Variables   []EnvVar  `json:"variables"` // NIX_LD_LIBRARY_PATH and its per-system form
-	Hook        string    `json:"hook"`      // the shell whose hook called nixld, or ""
-	DeadShims   []Shim    `json:"dead_shims"`
-	GPU         bool      `json:"gpu"`
+	LibraryPath []string `json:"library_path"` // what the shims put on LD_LIBRARY_PATH
+	NixLD       []LibDir `json:"nix_ld_dirs"`
+	Variables   []EnvVar `json:"variables"` // NIX_LD_LIBRARY_PATH and its per-system form
+	Hook        string   `json:"hook"`      // the shell whose hook called nixld, or ""
+	DeadShims   []Shim   `json:"dead_shims"`
+	GPU         bool     `json:"gpu"`
 }
 
 type LibDir struct {
