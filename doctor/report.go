@@ -23,14 +23,15 @@ type Check struct {
 	Env     hook.Env
 	Root    string
 	Project *hook.Project
-	Config  *hook.Config
-	// Libraries are directories the project adds beyond its config
-	// (built nix packages), after the config's.
-	Libraries []string
+	// Config's PackageLibs are filled where its packages were built;
+	// PackagesBuilt says whether they were.
+	Config        *hook.Config
+	PackagesBuilt bool
 }
 
 // Report is the result; its JSON form is stable.
 type Report struct {
+	Root        string      `json:"root"`    // the directory checked
 	Project     string      `json:"project"` // the .nixld.toml, or ""
 	Trust       string      `json:"trust"`
 	Environment Environment `json:"environment"`
@@ -87,7 +88,7 @@ type Fix struct {
 
 // Run checks the environment and scans the venvs under c.Root.
 func Run(c Check) *Report {
-	r := &Report{Venvs: []Venv{}, Missing: []Missing{}, Problems: []string{}}
+	r := &Report{Root: c.Root, Venvs: []Venv{}, Missing: []Missing{}, Problems: []string{}}
 	cfg := c.Config
 	if cfg == nil {
 		cfg = hook.DefaultConfig
@@ -155,7 +156,10 @@ func (r *Report) problem(format string, args ...any) {
 func (r *Report) environment(c Check, cfg *hook.Config) {
 	e := &r.Environment
 	e.GPU = cfg.GPU
-	e.LibraryPath = append(hook.LibraryDirs(hook.NixLDPath(c.Env), cfg), c.Libraries...)
+	e.LibraryPath = hook.LibraryDirs(hook.NixLDPath(c.Env), cfg)
+	if len(cfg.Packages) > 0 && !c.PackagesBuilt {
+		r.problem("the packages of %s are not built yet: enter the project, or run 'nixld exec %s true'", c.Dirs.Show(r.Project), c.Dirs.Show(c.Root))
+	}
 	for _, name := range []string{hook.SystemNixLDVar, hook.NixLDVar} {
 		v := EnvVar{Name: name}
 		if value, ok := c.Env.Lookup(name); ok {
@@ -219,7 +223,17 @@ func (r *Report) JSON() string {
 func (r *Report) Text(show func(string) string) string {
 	var b strings.Builder
 	row := func(key, format string, args ...any) {
-		fmt.Fprintf(&b, "%-10s %s\n", key+":", fmt.Sprintf(format, args...))
+		if key != "" {
+			key += ":"
+		}
+		fmt.Fprintf(&b, "%-10s %s\n", key, fmt.Sprintf(format, args...))
+	}
+	// Paths in the project read best from its root.
+	rel := func(path string) string {
+		if r, err := filepath.Rel(r.Root, path); err == nil && !strings.HasPrefix(r, "..") {
+			return show(r)
+		}
+		return show(path)
 	}
 	if r.Project != "" {
 		row("project", "%s (%s)", show(r.Project), r.Trust)
@@ -244,7 +258,7 @@ func (r *Report) Text(show func(string) string) string {
 	for _, m := range r.Missing {
 		by := make([]string, len(m.NeededBy))
 		for i, p := range m.NeededBy {
-			by[i] = show(p)
+			by[i] = rel(p)
 		}
 		what := m.Soname
 		if m.Nixpkgs != "" {

@@ -42,6 +42,9 @@ func Direnv(d Dirs, env Env, dir string) (string, []string, error) {
 		if cfg, err = ParseConfig(p, d.Home); err != nil {
 			return "", nil, fmt.Errorf("%s: %v", d.Show(p.Config()), err)
 		}
+		if err := d.withPackages(p, cfg, env); err != nil {
+			notes = append(notes, "nixld: "+err.Error())
+		}
 	}
 	if p == nil {
 		p = &Project{Dir: dir, Real: real}
@@ -226,6 +229,13 @@ func projectRows(row rowFunc, d Dirs, env Env, p *Project) *Config {
 	}
 	for _, name := range missing {
 		row("wrap", "%s -> not on PATH", d.Show(name))
+	}
+	if len(cfg.Packages) > 0 {
+		built := "built"
+		if !d.CachedPackages(p, cfg, env) {
+			built = "not built yet: entering the project builds them"
+		}
+		row("packages", "%s (%s)", strings.Join(cfg.Packages, ", "), built)
 	}
 	row("libraries", "%s", d.Show(strings.Join(LibraryDirs(NixLDPath(env), cfg), ":")))
 	return cfg

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
+	"github.com/nixld/nixld/nixpkgs"
 )
 
 // Config is a parsed .nixld.toml.
@@ -20,14 +21,22 @@ type Config struct {
 	Libraries []string
 	// GPU adds the GPU driver's directory, GPUDriverDir.
 	GPU bool
+	// Packages are nixpkgs attribute paths whose library outputs the
+	// project adds, built from Nixpkgs (see package nixpkgs).
+	Packages []string
+	Nixpkgs  string
+	// PackageLibs are the built packages' library directories, filled in
+	// once they are realised.
+	PackageLibs []string
 }
 
 // ExtraLibraries is what the config adds after nix-ld's library path.
 func (c *Config) ExtraLibraries() []string {
+	libs := append(slices.Clip(c.PackageLibs), c.Libraries...)
 	if c.GPU {
-		return append(slices.Clip(c.Libraries), GPUDriverDir)
+		libs = append(libs, GPUDriverDir)
 	}
-	return c.Libraries
+	return libs
 }
 
 // DefaultConfig is the config of a project without a .nixld.toml (direnv).
@@ -39,15 +48,28 @@ func ParseConfig(p *Project, home string) (*Config, error) {
 		Wrap      *[]string `toml:"wrap"`
 		Libraries []string  `toml:"libraries"`
 		GPU       bool      `toml:"gpu"`
+		Packages  []string  `toml:"packages"`
+		Nixpkgs   string    `toml:"nixpkgs"`
 	}
 	md, err := toml.Decode(string(p.Content), &raw)
 	if err != nil {
 		return nil, oneLine(err)
 	}
 	if und := md.Undecoded(); len(und) > 0 {
-		return nil, fmt.Errorf("unknown key %q (known keys: wrap, libraries, gpu)", und[0].String())
+		return nil, fmt.Errorf("unknown key %q (known keys: wrap, libraries, gpu, packages, nixpkgs)", und[0].String())
 	}
-	cfg := &Config{GPU: raw.GPU}
+	cfg := &Config{GPU: raw.GPU, Nixpkgs: raw.Nixpkgs}
+	for _, attr := range raw.Packages {
+		if !nixpkgs.Attribute.MatchString(attr) {
+			return nil, fmt.Errorf("packages: %q is not a nixpkgs attribute path like portaudio or xorg.libX11", attr)
+		}
+		if !slices.Contains(cfg.Packages, attr) {
+			cfg.Packages = append(cfg.Packages, attr)
+		}
+	}
+	if unsafeText(raw.Nixpkgs) {
+		return nil, fmt.Errorf("nixpkgs: %q holds a control, bidi or invisible character", raw.Nixpkgs)
+	}
 	if raw.Wrap != nil {
 		cfg.Wrap = []string{}
 		for _, name := range *raw.Wrap {
@@ -129,6 +151,8 @@ func unsafeText(s string) bool {
 	}
 	return false
 }
+
+func errorf(msg string) error { return fmt.Errorf("%s", msg) }
 
 // oneLine keeps an error on one line, as every nixld message is.
 func oneLine(err error) error {

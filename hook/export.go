@@ -85,6 +85,9 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 		leave(&next, old)
 	}
 	if cfg != nil {
+		if err := d.withPackages(p, cfg, env); err != nil {
+			note(&entering, "%v", err)
+		}
 		a, err := d.Enter(p, cfg, next.path, next.ld, NixLDPath(env))
 		if err == nil {
 			*st = State{

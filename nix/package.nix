@@ -23,7 +23,9 @@ buildGoModule {
       ../flake.nix
       ../nix
       ../cmd
+      ../doctor
       ../hook
+      ../nixpkgs
       ../shells
       ../templates
       ../testscripts

@@ -38,3 +38,29 @@ func TestVendorHash(t *testing.T) {
 		t.Errorf("nix/package.nix: vendorHash is %q; go.sum wants %q", m, want)
 	}
 }
+
+// TestPackageSources keeps the package's source set whole: every
+// directory with Go code is in nix/package.nix's fileset.
+func TestPackageSources(t *testing.T) {
+	pkg, err := os.ReadFile("../nix/package.nix")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		if goFiles, _ := filepath.Glob(filepath.Join("..", e.Name(), "*", "*.go")); len(goFiles) == 0 {
+			if goFiles, _ = filepath.Glob(filepath.Join("..", e.Name(), "*.go")); len(goFiles) == 0 {
+				continue
+			}
+		}
+		if !strings.Contains(string(pkg), "../"+e.Name()+"\n") {
+			t.Errorf("nix/package.nix: the fileset lacks ../%s, which holds Go code", e.Name())
+		}
+	}
+}

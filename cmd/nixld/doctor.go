@@ -57,6 +57,7 @@ Exit status: 0 when all is well, 1 when something needs fixing, 2 on bad usage.`
 				if check.Config, err = hook.ParseConfig(p, dirs.Home); err != nil {
 					return fmt.Errorf("%s: %v", dirs.Show(p.Config()), err)
 				}
+				check.PackagesBuilt = dirs.CachedPackages(p, check.Config, env)
 			}
 			r := doctor.Run(check)
 			out := r.Text(dirs.Show)
