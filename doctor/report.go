@@ -226,7 +226,7 @@ func (r *Report) Text(show func(string) string) string {
 		if key != "" {
 			key += ":"
 		}
-		fmt.Fprintf(&b, "%-10s %s\n", key, fmt.Sprintf(format, args...))
+		fmt.Fprintf(&b, "%-11s %s\n", key, fmt.Sprintf(format, args...))
 	}
 	// Paths in the project read best from its root.
 	rel := func(path string) string {
@@ -245,6 +245,15 @@ func (r *Report) Text(show func(string) string) string {
 			row("nix-ld", "%s: missing", show(d.Path))
 		}
 	}
+	var vars []string
+	for _, v := range r.Environment.Variables {
+		if v.Value == nil {
+			vars = append(vars, v.Name+" unset")
+		} else {
+			vars = append(vars, v.Name+"="+show(*v.Value))
+		}
+	}
+	row("variables", "%s", strings.Join(vars, ", "))
 	row("libraries", "%s", show(strings.Join(r.Environment.LibraryPath, ":")))
 	if r.Environment.Hook != "" {
 		row("hook", "installed in this %s", r.Environment.Hook)
