@@ -4,9 +4,11 @@ package hook
 // the fingerprint of a PATH that tells when an earlier lookup still holds.
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -120,7 +122,7 @@ func pythonMinor(name string) (int, bool) {
 func (l *lookup) resolve(cfg *Config) (shims []Shim, missing []string) {
 	for _, name := range l.programs(cfg) {
 		if target := l.find(name); target != "" {
-			shims = append(shims, Shim{Name: name, Target: target, Argv0: !inVenv(target)})
+			shims = append(shims, Shim{Name: name, Target: target, Argv0: !inVenv(target), Source: isWrapper(target)})
 		} else if cfg.Wrap != nil {
 			missing = append(missing, name)
 		}
@@ -143,6 +145,22 @@ func (l *lookup) interpreter() string {
 		return found + " -p"
 	}
 	return "/usr/bin/env -S bash -p"
+}
+
+// isWrapper reports whether target is a shell script that ends by
+// exec -a "$0" of the real program, as nixpkgs' makeWrapper writes them
+// (python3.withPackages). Exec'ing such a script would replace the shim's
+// name in $0 with the script's path.
+func isWrapper(target string) bool {
+	f, err := os.Open(target)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 64<<10)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	return bytes.HasPrefix(head, []byte("#!")) && bytes.Contains(head, []byte("bash")) && bytes.Contains(head, []byte(`exec -a "$0"`))
 }
 
 // inVenv reports whether target is a virtualenv's interpreter. Such a shim

@@ -12,11 +12,13 @@ import (
 )
 
 // Shim is one wrapper script: Name in the shim directory runs Target,
-// under the shim's own name where Argv0 (see inVenv).
+// under the shim's own name where Argv0 (see inVenv), or by sourcing it
+// where Source (see isWrapper).
 type Shim struct {
 	Name   string
 	Target string
 	Argv0  bool
+	Source bool
 }
 
 // ShimSet is what WriteShims left in a project's shim directory.
@@ -61,6 +63,7 @@ func RenderShim(p *Project, cfg *Config, interp string, s Shim) (string, error) 
 		"DefaultLibs": shells.Bash.Quote(DefaultNixLD),
 		"Libraries":   libs.String(),
 		"Argv0":       s.Argv0,
+		"Source":      s.Source,
 	})
 }
 

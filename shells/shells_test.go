@@ -168,10 +168,10 @@ func renderAll(t *testing.T, value string) []rendered {
 	}
 	code, err := shells.Direnv(value)
 	add("direnv.bash", shells.Bash, code, err, true)
-	for _, argv0 := range []bool{true, false} {
+	for _, mode := range []struct{ argv0, source bool }{{true, false}, {false, false}, {true, true}} {
 		code, err := templates.Render("shim.bash", map[string]any{
 			"Interpreter": "/bin/bash -p", "SystemVar": "NIX_LD_LIBRARY_PATH_x86_64_linux", "Target": shells.Bash.Quote(value), "Project": shells.Bash.Quote(value),
-			"DefaultLibs": shells.Bash.Quote("/run/x"), "Libraries": ":" + shells.Bash.Quote(value), "Argv0": argv0,
+			"DefaultLibs": shells.Bash.Quote("/run/x"), "Libraries": ":" + shells.Bash.Quote(value), "Argv0": mode.argv0, "Source": mode.source,
 		})
 		add("shim.bash", shells.Bash, code, err, false)
 	}

@@ -20,4 +20,10 @@ while [[ -n ${__nixld_rest} ]]; do
 done
 export LD_LIBRARY_PATH=${__nixld_ld}
 unset __nixld_ld __nixld_rest __nixld_dir
-{{if .Argv0}}exec -a "$0" "${__nixld_target}" "$@"{{else}}exec "${__nixld_target}" "$@"{{end}}
+{{if .Source -}}
+# The target is a wrapper script (nixpkgs' makeWrapper) that ends in
+# exec -a "$0": run it in this process, so that "$0" is still the shim's
+# name, and a venv made through the shim links to the shim.
+# shellcheck source=/dev/null
+source "${__nixld_target}" "$@"
+{{- else if .Argv0}}exec -a "$0" "${__nixld_target}" "$@"{{else}}exec "${__nixld_target}" "$@"{{end}}
