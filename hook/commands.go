@@ -49,7 +49,7 @@ func Direnv(d Dirs, env Env, dir string) (string, []string, error) {
 	if p == nil {
 		p = &Project{Dir: dir, Real: real}
 	}
-	a, err := d.Enter(p, cfg, env.ptr("PATH"), env.ptr(LDVar), NixLDPath(env))
+	a, err := d.Enter(p, cfg, env.ptr("PATH"), env.ptr(LDVar), NixLDPath(env), env[VenvVar])
 	if err != nil {
 		return "", nil, oneLine(err)
 	}
@@ -58,7 +58,7 @@ func Direnv(d Dirs, env Env, dir string) (string, []string, error) {
 	}
 	code, err := templates.Render("direnv-env.bash", map[string]string{
 		"Config": shells.Bash.Quote(filepath.Join(dir, ConfigName)),
-		"Bin":    shells.Bash.Quote(a.Shims.Bin),
+		"Path":   shells.Bash.Quote(a.Path),
 		"LD":     shells.Bash.Quote(a.LD),
 	})
 	if err != nil {

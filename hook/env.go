@@ -19,6 +19,7 @@ const (
 	NixLDVar     = "NIX_LD_LIBRARY_PATH"
 	LDVar        = "LD_LIBRARY_PATH"
 	QuietVar     = "NIXLD_QUIET"
+	VenvVar      = "VIRTUAL_ENV" // an activated venv
 	DefaultNixLD = "/run/current-system/sw/share/nix-ld/lib"
 	// GPUDriverDir is where NixOS puts the GPU driver's libraries
 	// (libcuda.so.1 and the like). It is a symlink a rebuild changes, so

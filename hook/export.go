@@ -88,7 +88,7 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 		if err := d.withPackages(p, cfg, env); err != nil {
 			note(&entering, "%v", err)
 		}
-		a, err := d.Enter(p, cfg, next.path, next.ld, NixLDPath(env))
+		a, err := d.Enter(p, cfg, next.path, next.ld, NixLDPath(env), env[VenvVar])
 		if err == nil {
 			*st = State{
 				Root: p.Real, Dir: p.Dir, Hash: p.Hash, Bin: a.Shims.Bin,

@@ -643,3 +643,17 @@ func TestLibraryPathSources(t *testing.T) {
 		t.Errorf("per-system variable %q", SystemNixLDVar)
 	}
 }
+
+func TestWithShims(t *testing.T) {
+	for _, tc := range []struct{ path, venv, want string }{
+		{"/usr/bin", "", "/S:/usr/bin"},
+		{"", "", "/S"},
+		{"/v/bin:/usr/bin", "/v", "/v/bin:/S:/usr/bin"},
+		{"/usr/bin", "/v", "/S:/usr/bin"}, // activated elsewhere, its bin gone from PATH
+		{":/usr/bin", "", "/S::/usr/bin"},
+	} {
+		if got := withShims(tc.path, "/S", tc.venv); got != tc.want {
+			t.Errorf("%q with venv %q: %q, want %q", tc.path, tc.venv, got, tc.want)
+		}
+	}
+}

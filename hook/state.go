@@ -127,7 +127,7 @@ type Activation struct {
 // Enter writes p's shims for the programs on path and computes the new
 // PATH (shim directory first) and LD_LIBRARY_PATH (the nix-ld libraries and
 // the config's, appended where not already there).
-func (d Dirs) Enter(p *Project, cfg *Config, path, ld *string, nixLD string) (*Activation, error) {
+func (d Dirs) Enter(p *Project, cfg *Config, path, ld *string, nixLD, venv string) (*Activation, error) {
 	search := ""
 	if path != nil {
 		search = *path
@@ -136,12 +136,25 @@ func (d Dirs) Enter(p *Project, cfg *Config, path, ld *string, nixLD string) (*A
 	if err != nil {
 		return nil, err
 	}
-	a := &Activation{Shims: shims, Path: shims.Bin}
-	if search != "" {
-		a.Path += ":" + search
-	}
+	a := &Activation{Shims: shims, Path: withShims(search, shims.Bin, venv)}
 	a.LD, a.LDAdded = appendLD(ld, LibraryDirs(nixLD, cfg))
 	return a, nil
+}
+
+// withShims puts the shim directory first on PATH, or, where a venv is
+// active (venv is $VIRTUAL_ENV) and its bin directory is on PATH, right
+// after that: the python3 of an activated venv stays the one the user chose.
+func withShims(path, bin, venv string) string {
+	if path == "" {
+		return bin
+	}
+	parts := strings.Split(path, ":")
+	if venv != "" {
+		if i := slices.Index(parts, filepath.Join(venv, "bin")); i >= 0 {
+			return strings.Join(slices.Insert(parts, i+1, bin), ":")
+		}
+	}
+	return bin + ":" + path
 }
 
 // LibraryDirs is what a project adds to LD_LIBRARY_PATH: nix-ld's library

@@ -176,7 +176,7 @@ func renderAll(t *testing.T, value string) []rendered {
 		add("shim.bash", shells.Bash, code, err, false)
 	}
 	code, err = templates.Render("direnv-env.bash", map[string]string{
-		"Config": shells.Bash.Quote(value), "Bin": shells.Bash.Quote(value), "LD": shells.Bash.Quote(value),
+		"Config": shells.Bash.Quote(value), "Path": shells.Bash.Quote(value), "LD": shells.Bash.Quote(value),
 	})
 	add("direnv-env.bash", shells.Bash, code, err, false)
 	// Every embedded template must be covered above.

@@ -1,3 +1,4 @@
 watch_file {{.Config}}
-PATH_add {{.Bin}}
+# nixld puts its shims first on PATH, or right after an activated venv's bin.
+export PATH={{.Path}}
 export LD_LIBRARY_PATH={{.LD}}
