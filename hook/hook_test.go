@@ -657,3 +657,22 @@ func TestWithShims(t *testing.T) {
 		}
 	}
 }
+
+// A shell started inside a project without its state (env -u
+// _NIXLD_STATE bash) has the shim directory on PATH already: entering
+// puts it there once, and leaving takes it out.
+func TestStaleShimDirOnPath(t *testing.T) {
+	f := newFixture(t)
+	p := f.project("proj", "", true)
+	bin := f.dirs.ShimDir(p)
+	in, _ := f.step(Env{"PATH": f.bin, NixLDVar: "/n"}, "proj")
+	delete(in, StateVar)
+	again, _ := f.step(in, "proj")
+	if n := strings.Count(again["PATH"], bin); n != 1 {
+		t.Errorf("PATH holds the shim directory %d times: %q", n, again["PATH"])
+	}
+	out, _ := f.step(again, "")
+	if strings.Contains(out["PATH"], bin) || out["PATH"] != f.bin {
+		t.Errorf("after leaving: %q", out["PATH"])
+	}
+}

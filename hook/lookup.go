@@ -51,6 +51,22 @@ func (l *lookup) inShimRoot(path string) bool {
 	return false
 }
 
+// withoutShimDirs takes nixld's shim directories out of a PATH, keeping
+// every other entry as it is.
+func (l *lookup) withoutShimDirs(path string) string {
+	if path == "" {
+		return path
+	}
+	parts := strings.Split(path, ":")
+	kept := parts[:0]
+	for _, dir := range parts {
+		if dir == "" || !filepath.IsAbs(dir) || !l.inShimRoot(dir) {
+			kept = append(kept, dir)
+		}
+	}
+	return strings.Join(kept, ":")
+}
+
 // isShim reports whether path is a nixld shim, directly or through
 // symlinks (a venv's python links to one), so that no shim targets a shim.
 func (l *lookup) isShim(path string) bool {

@@ -136,7 +136,10 @@ func (d Dirs) Enter(p *Project, cfg *Config, path, ld *string, nixLD, venv strin
 	if err != nil {
 		return nil, err
 	}
-	a := &Activation{Shims: shims, Path: withShims(search, shims.Bin, venv)}
+	// A shim directory already on PATH is stale: a shell started inside
+	// a project without its state, or a venv's deactivate, brought it.
+	// It must not be there twice, nor stay after leaving.
+	a := &Activation{Shims: shims, Path: withShims(d.newLookup("").withoutShimDirs(search), shims.Bin, venv)}
 	a.LD, a.LDAdded = appendLD(ld, LibraryDirs(nixLD, cfg))
 	return a, nil
 }
