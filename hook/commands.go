@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/nixld/nixld/shells"
@@ -56,10 +57,17 @@ func Direnv(d Dirs, env Env, dir string) (string, []string, error) {
 	for _, name := range a.Shims.Missing {
 		notes = append(notes, fmt.Sprintf("nixld: %s is not on PATH; not wrapped", d.Show(name)))
 	}
-	code, err := templates.Render("direnv-env.bash", map[string]string{
+	v := varsOf(env)
+	var steered []shells.Op
+	for name, value := range steer(&v, a.Shims) {
+		steered = append(steered, shells.Op{Name: name, Value: shells.Bash.Quote(value)})
+	}
+	slices.SortFunc(steered, func(x, y shells.Op) int { return strings.Compare(x.Name, y.Name) })
+	code, err := templates.Render("direnv-env.bash", map[string]any{
 		"Config": shells.Bash.Quote(filepath.Join(dir, ConfigName)),
 		"Path":   shells.Bash.Quote(a.Path),
 		"LD":     shells.Bash.Quote(a.LD),
+		"Steer":  steered,
 	})
 	if err != nil {
 		return "", nil, err

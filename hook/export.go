@@ -79,7 +79,7 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 		return r
 	}
 
-	next := cur
+	next := cur.clone()
 	st := &State{}
 	if old.active() {
 		leave(&next, old)
@@ -89,10 +89,12 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 			note(&entering, "%v", err)
 		}
 		a, err := d.Enter(p, cfg, next.path, next.ld, NixLDPath(env), env[VenvVar])
+		entered := next.clone()
 		if err == nil {
 			*st = State{
 				Root: p.Real, Dir: p.Dir, Hash: p.Hash, Bin: a.Shims.Bin,
 				PathUnset: next.path == nil, LDUnset: next.ld == nil, LDAdded: a.LDAdded,
+				Steered: steer(&entered, a.Shims),
 			}
 			err = fitsExec(env, map[string]*string{"PATH": &a.Path, LDVar: &a.LD, StateVar: st.encode()})
 		}
@@ -100,6 +102,7 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 			problem("cannot enter %s: %v", d.Show(p.Dir), oneLine(err))
 			cfg, st = nil, &State{}
 		} else {
+			next = entered
 			next.path, next.ld = &a.Path, &a.LD
 			verb := "entered"
 			if old.active() && old.Root == p.Real {
@@ -184,10 +187,15 @@ func listOrNone(names []string) string {
 // diff lists the operations that turn a into b.
 func diff(a, b vars) []shells.Op {
 	var ops []shells.Op
-	for _, v := range []struct {
+	type change struct {
 		name string
 		a, b *string
-	}{{"PATH", a.path, b.path}, {LDVar, a.ld, b.ld}, {StateVar, a.state, b.state}} {
+	}
+	changes := []change{{"PATH", a.path, b.path}, {LDVar, a.ld, b.ld}}
+	for _, name := range steeringNames {
+		changes = append(changes, change{name, a.steer[name], b.steer[name]})
+	}
+	for _, v := range append(changes, change{StateVar, a.state, b.state}) {
 		switch {
 		case v.b == nil && v.a != nil:
 			ops = append(ops, shells.Op{Name: v.name, Unset: true})

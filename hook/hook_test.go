@@ -676,3 +676,25 @@ func TestStaleShimDirOnPath(t *testing.T) {
 		t.Errorf("after leaving: %q", out["PATH"])
 	}
 }
+
+// Steering variables: set where unset, left alone where the user set
+// them, unset on leaving unless the user changed them meanwhile.
+func TestSteering(t *testing.T) {
+	f := newFixture(t)
+	p := f.project("proj", "", true)
+	start := Env{"PATH": f.bin, NixLDVar: "/n", "UV_PYTHON": "/mine"}
+	in, _ := f.step(start, "proj")
+	if want := filepath.Join(f.dirs.ShimDir(p), "python3"); in["VIRTUALENV_PYTHON"] != want {
+		t.Errorf("VIRTUALENV_PYTHON %q, want %q", in["VIRTUALENV_PYTHON"], want)
+	}
+	if in["UV_PYTHON"] != "/mine" || in["POETRY_VIRTUALENVS_PREFER_ACTIVE_PYTHON"] != "true" {
+		t.Errorf("steered %q", in)
+	}
+	if out, _ := f.step(in, ""); !maps.Equal(out, start) {
+		t.Errorf("leaving: got %q, want %q", out, start)
+	}
+	in["VIRTUALENV_PYTHON"] = "/changed"
+	if out, _ := f.step(in, ""); out["VIRTUALENV_PYTHON"] != "/changed" {
+		t.Errorf("a value the user changed was unset: %q", out)
+	}
+}

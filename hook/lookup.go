@@ -134,7 +134,9 @@ func pythonMinor(name string) (int, bool) {
 }
 
 // resolve finds each program to wrap; missing lists those the config
-// names that PATH lacks.
+// names that PATH lacks. By default, where PATH has python3 but no python
+// (Debian, many NixOS shells), python is a shim for python3 too: poetry
+// and other tools look for `python` to find the active interpreter.
 func (l *lookup) resolve(cfg *Config) (shims []Shim, missing []string) {
 	for _, name := range l.programs(cfg) {
 		if target := l.find(name); target != "" {
@@ -142,6 +144,11 @@ func (l *lookup) resolve(cfg *Config) (shims []Shim, missing []string) {
 		} else if cfg.Wrap != nil {
 			missing = append(missing, name)
 		}
+	}
+	if cfg.Wrap == nil && len(shims) > 0 && shims[0].Name == "python3" {
+		alias := shims[0]
+		alias.Name = "python"
+		shims = append([]Shim{alias}, shims...)
 	}
 	return shims, missing
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -22,7 +23,10 @@ type State struct {
 	PathUnset bool     `json:"path_unset,omitempty"`
 	LDUnset   bool     `json:"ld_unset,omitempty"`
 	LDAdded   []string `json:"ld_added,omitempty"` // appended to LD_LIBRARY_PATH
-	Hinted    string   `json:"hinted,omitempty"`   // hash of the hint last shown, so it is shown once
+	// Steered are the variables nixld set to steer venv-creating tools,
+	// with the values it gave them.
+	Steered map[string]string `json:"steered,omitempty"`
+	Hinted  string            `json:"hinted,omitempty"` // hash of the hint last shown, so it is shown once
 }
 
 // stateVersion prefixes the JSON; legacyVersion states (base64 JSON with
@@ -72,10 +76,21 @@ func decodeState(v string) (*State, error) {
 // vars are the variables nixld changes; nil means unset.
 type vars struct {
 	path, ld, state *string
+	steer           map[string]*string // see steeringNames
 }
 
 func varsOf(env Env) vars {
-	return vars{env.ptr("PATH"), env.ptr(LDVar), env.ptr(StateVar)}
+	v := vars{env.ptr("PATH"), env.ptr(LDVar), env.ptr(StateVar), map[string]*string{}}
+	for _, name := range steeringNames {
+		v.steer[name] = env.ptr(name)
+	}
+	return v
+}
+
+// clone is a copy of v whose changes leave v alone.
+func (v vars) clone() vars {
+	v.steer = maps.Clone(v.steer)
+	return v
 }
 
 // leave takes nixld's entries out of v: the shim directory it put first on
@@ -89,6 +104,7 @@ func leave(v *vars, s *State) {
 	if v.ld != nil {
 		v.ld = without(*v.ld, s.LDAdded, lastIndex, s.LDUnset)
 	}
+	unsteer(v, s.Steered)
 }
 
 // without removes one occurrence of each entry from a ':' list, the one

@@ -175,8 +175,9 @@ func renderAll(t *testing.T, value string) []rendered {
 		})
 		add("shim.bash", shells.Bash, code, err, false)
 	}
-	code, err = templates.Render("direnv-env.bash", map[string]string{
+	code, err = templates.Render("direnv-env.bash", map[string]any{
 		"Config": shells.Bash.Quote(value), "Path": shells.Bash.Quote(value), "LD": shells.Bash.Quote(value),
+		"Steer": []shells.Op{{Name: "VIRTUALENV_PYTHON", Value: shells.Bash.Quote(value)}},
 	})
 	add("direnv-env.bash", shells.Bash, code, err, false)
 	// Every embedded template must be covered above.

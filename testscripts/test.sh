@@ -14,6 +14,10 @@ done
 if ! python3 -c 'import venv' >/dev/null 2>&1; then
   missing+=(python3-venv)
 fi
+# The tools that create venvs, as users run them (tools.txtar).
+for tool in virtualenv:virtualenv poetry:python3-poetry; do
+  command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
+done
 # Debian's numpy, whose BLAS a sandbox hides as NixOS would (doctor.txtar).
 [[ -d /usr/lib/python3/dist-packages/numpy ]] || missing+=(python3-numpy)
 # Completions load as in a user's bash; man pages render with man-db;
