@@ -104,6 +104,29 @@ func FindFrom(d Dirs, arg string) (*Project, error) {
 	return p, nil
 }
 
+// RefreshShims rewrites the shims of the allowed project at or above dir
+// for the programs on the PATH in env, looking everything up again: what
+// a shim whose program is gone asks for, from inside the project.
+func RefreshShims(d Dirs, env Env, dir string) (*Project, *ShimSet, error) {
+	p, err := FindFrom(d, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if t := d.TrustOf(p); t != Allowed {
+		return nil, nil, fmt.Errorf("%s is %s; review it, then run 'nixld allow'", d.Show(p.Config()), t)
+	}
+	cfg, err := ParseConfig(p, d.Home)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %v", d.Show(p.Config()), err)
+	}
+	d.CachedPackages(p, cfg, env)
+	if err := removeIfExists(shimCacheFile(d.ShimDir(p))); err != nil {
+		return nil, nil, oneLine(err)
+	}
+	set, err := d.WriteShims(p, cfg, env["PATH"])
+	return p, set, err
+}
+
 // AllowChecked allows p after checking that its config parses, so that an
 // allowed config never breaks a prompt later.
 func (d Dirs) AllowChecked(p *Project) error {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -140,7 +141,7 @@ func pythonMinor(name string) (int, bool) {
 func (l *lookup) resolve(cfg *Config) (shims []Shim, missing []string) {
 	for _, name := range l.programs(cfg) {
 		if target := l.find(name); target != "" {
-			shims = append(shims, Shim{Name: name, Target: target, Argv0: !inVenv(target), Source: isWrapper(target)})
+			shims = append(shims, Shim{Name: name, Target: target, Argv0: !inVenv(target), Source: isWrapper(target), Version: pythonVersion(target)})
 		} else if cfg.Wrap != nil {
 			missing = append(missing, name)
 		}
@@ -150,8 +151,41 @@ func (l *lookup) resolve(cfg *Config) (shims []Shim, missing []string) {
 		alias.Name = "python"
 		shims = append([]Shim{alias}, shims...)
 	}
+	// Each generic shim's versioned one must exist, for venvs to link to.
+	for _, s := range shims {
+		if s.stands() && !slices.ContainsFunc(shims, func(o Shim) bool { return o.Name == s.Version }) {
+			v := s
+			v.Name = s.Version
+			shims = append(shims, v)
+		}
+	}
 	return shims, missing
 }
+
+// pythonVersion is the versioned name (python3.11) of the Python target
+// runs, read from the name it resolves to through symlinks and
+// makeWrapper scripts, or "" where that does not tell.
+func pythonVersion(target string) string {
+	for range 4 {
+		real, err := filepath.EvalSymlinks(target)
+		if err != nil {
+			return ""
+		}
+		if n, ok := pythonMinor(filepath.Base(real)); ok {
+			return "python3." + strconv.Itoa(n)
+		}
+		data, err := os.ReadFile(real)
+		m := wrapperExec.FindSubmatch(data)
+		if err != nil || m == nil || !isWrapper(real) {
+			return ""
+		}
+		target = string(m[1])
+	}
+	return ""
+}
+
+// wrapperExec finds the program a makeWrapper script runs.
+var wrapperExec = regexp.MustCompile(`exec -a "\$0" "([^"]+)"`)
 
 // interpreter picks the shims' #! line: a bash that outlives a nix-shell
 // or a garbage collection where there is one, since venvs link to shims.

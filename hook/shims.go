@@ -1,10 +1,12 @@
 package hook
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/nixld/nixld/shells"
@@ -13,13 +15,20 @@ import (
 
 // Shim is one wrapper script: Name in the shim directory runs Target,
 // under the shim's own name where Argv0 (see inVenv), or by sourcing it
-// where Source (see isWrapper).
+// where Source (see isWrapper). Version is the versioned name of the
+// Python it runs (python3.11), where the target tells.
 type Shim struct {
-	Name   string
-	Target string
-	Argv0  bool
-	Source bool
+	Name    string
+	Target  string
+	Argv0   bool
+	Source  bool
+	Version string `json:",omitempty"`
 }
+
+// stands reports whether s stands in for its versioned shim (python3 for
+// python3.11): a venv made through it should link to the versioned one,
+// which keeps its Python whatever python3 means in another shell.
+func (s Shim) stands() bool { return s.Version != "" && s.Version != s.Name && s.Argv0 }
 
 // ShimSet is what WriteShims left in a project's shim directory.
 type ShimSet struct {
@@ -49,13 +58,26 @@ func (d Dirs) ShimDir(p *Project) string {
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._+-]+`)
 
-// RenderShim is the script for one shim.
-func RenderShim(p *Project, cfg *Config, interp string, s Shim) (string, error) {
+// RenderShim is the script for one shim in the shim directory bin.
+func RenderShim(p *Project, cfg *Config, interp, bin string, s Shim) (string, error) {
 	var libs strings.Builder
 	for _, lib := range cfg.ExtraLibraries() {
 		libs.WriteString(":" + shells.Bash.Quote(lib))
 	}
+	argv0, delegate := `"$0"`, ""
+	if s.stands() {
+		versioned := shells.Bash.Quote(filepath.Join(bin, s.Version))
+		if s.Source {
+			delegate = versioned
+		} else {
+			argv0 = versioned
+		}
+	}
 	return templates.Render("shim.bash", map[string]any{
+		"Name":        shells.Bash.Quote(s.Name),
+		"Wanted":      shells.Bash.Quote(cmp.Or(s.Version, s.Name)),
+		"Delegate":    delegate,
+		"Argv0Path":   argv0,
 		"Interpreter": interp,
 		"SystemVar":   SystemNixLDVar,
 		"Target":      shells.Bash.Quote(s.Target),
@@ -95,9 +117,10 @@ func (d Dirs) WriteShims(p *Project, cfg *Config, path string) (*ShimSet, error)
 	if err := writeIfChanged(filepath.Join(filepath.Dir(set.Bin), "project"), []byte(p.Real+"\n"), 0o644); err != nil {
 		return nil, err
 	}
+	set.Shims = append(set.Shims, keptInterpreters(set.Bin, set.Shims)...)
 	keep := map[string]bool{}
 	for _, s := range set.Shims {
-		code, err := RenderShim(p, cfg, interp, s)
+		code, err := RenderShim(p, cfg, interp, set.Bin, s)
 		if err != nil {
 			return nil, err
 		}
@@ -137,6 +160,36 @@ func writeScriptIfChanged(name, code string) error {
 	}
 	return writeFileAtomic(name, []byte(code), 0o755)
 }
+
+// keptInterpreters are the interpreter shims already in bin that this
+// PATH has no program for: a venv may link to one, so it stays, running
+// what it ran before (and saying so if that is gone). Shims of other
+// programs no longer wrapped are removed.
+func keptInterpreters(bin string, shims []Shim) []Shim {
+	entries, _ := os.ReadDir(bin)
+	var kept []Shim
+	for _, e := range entries {
+		name := e.Name()
+		if _, versioned := pythonMinor(name); !versioned && name != "python" && name != "python3" {
+			continue
+		}
+		if slices.ContainsFunc(shims, func(s Shim) bool { return s.Name == name }) {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(bin, name))
+		if err != nil {
+			continue
+		}
+		if m := shimTargetLine.FindSubmatch(data); m != nil {
+			target := strings.ReplaceAll(string(m[1]), `'\''`, "'")
+			kept = append(kept, Shim{Name: name, Target: target, Argv0: !inVenv(target), Source: isWrapper(target), Version: pythonVersion(target)})
+		}
+	}
+	return kept
+}
+
+// shimTargetLine finds the target in a shim nixld wrote.
+var shimTargetLine = regexp.MustCompile(`(?m)^__nixld_target='((?:[^']|'\\'')*)'$`)
 
 func writeIfChanged(name string, data []byte, perm os.FileMode) error {
 	if old, err := os.ReadFile(name); err == nil && string(old) == string(data) {

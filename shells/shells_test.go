@@ -168,10 +168,14 @@ func renderAll(t *testing.T, value string) []rendered {
 	}
 	code, err := shells.Direnv(value)
 	add("direnv.bash", shells.Bash, code, err, true)
-	for _, mode := range []struct{ argv0, source bool }{{true, false}, {false, false}, {true, true}} {
+	for _, mode := range []struct {
+		argv0, source       bool
+		argv0Path, delegate string
+	}{{true, false, `"$0"`, ""}, {false, false, `"$0"`, ""}, {true, true, `"$0"`, ""}, {true, false, shells.Bash.Quote(value), ""}, {true, true, `"$0"`, shells.Bash.Quote(value)}} {
 		code, err := templates.Render("shim.bash", map[string]any{
 			"Interpreter": "/bin/bash -p", "SystemVar": "NIX_LD_LIBRARY_PATH_x86_64_linux", "Target": shells.Bash.Quote(value), "Project": shells.Bash.Quote(value),
 			"DefaultLibs": shells.Bash.Quote("/run/x"), "Libraries": ":" + shells.Bash.Quote(value), "Argv0": mode.argv0, "Source": mode.source,
+			"Name": shells.Bash.Quote("python3"), "Wanted": shells.Bash.Quote("python3.11"), "Argv0Path": mode.argv0Path, "Delegate": mode.delegate,
 		})
 		add("shim.bash", shells.Bash, code, err, false)
 	}

@@ -52,7 +52,7 @@ LD_LIBRARY_PATH exactly.
 	cmd.Version, _ = buildVersion()
 	cmd.SetVersionTemplate(versionLine())
 	cmd.AddCommand(hookCmd(), exportCmd(), initCmd(), trustCmd("allow"), trustCmd("deny"),
-		direnvCmd(), direnvEnvCmd(), execCmd(), statusCmd(), doctorCmd(), versionCmd(), manCmd())
+		direnvCmd(), direnvEnvCmd(), execCmd(), statusCmd(), shimsCmd(), doctorCmd(), versionCmd(), manCmd())
 	return cmd
 }
 
@@ -237,6 +237,26 @@ func execCmd() *cobra.Command {
 				return err
 			}
 			return syscall.Exec(prog, args[1:], newEnv.Environ())
+		},
+	}
+}
+
+func shimsCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "shims [DIR]",
+		Short: "Rewrite the shims of the project at or above DIR for the programs on PATH now",
+		Args:  maxOneDir,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dirs, env, err := setup()
+			if err != nil {
+				return err
+			}
+			p, set, err := hook.RefreshShims(dirs, env, dirArg(args))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "nixld: shims of %s: %s\n", dirs.Show(p.Dir), strings.Join(set.Names(), ", "))
+			return nil
 		},
 	}
 }
