@@ -69,8 +69,10 @@ type Shim struct {
 }
 
 type Venv struct {
-	Path   string `json:"path"`
-	Python string `json:"python"` // the ELF interpreter it runs, or ""
+	Path    string `json:"path"`
+	OK      bool   `json:"ok"`
+	Python  string `json:"python"`  // the ELF interpreter it runs, or ""
+	Problem string `json:"problem"` // why not ok, "" where ok
 }
 
 type Missing struct {
@@ -107,7 +109,12 @@ func Run(c Check) *Report {
 	missing := map[string][]string{}
 	for _, venv := range findVenvs(c.Root) {
 		python, n := scanVenv(venv, r.Environment.LibraryPath, missing)
-		r.Venvs = append(r.Venvs, Venv{Path: venv, Python: python})
+		v := Venv{Path: venv, Python: python, OK: true}
+		if c.Project != nil {
+			v.Problem = checkVenv(venv, c.Dirs.ShimDir(c.Project))
+			v.OK = v.Problem == ""
+		}
+		r.Venvs = append(r.Venvs, v)
 		r.Scanned += n
 	}
 	names := make([]string, 0, len(missing))
@@ -211,7 +218,14 @@ func (r *Report) environment(c Check, cfg *hook.Config) {
 const HookVar = "NIXLD_HOOK"
 
 // OK reports whether nothing needs fixing.
-func (r *Report) OK() bool { return len(r.Missing) == 0 && len(r.Problems) == 0 }
+func (r *Report) OK() bool {
+	for _, v := range r.Venvs {
+		if !v.OK {
+			return false
+		}
+	}
+	return len(r.Missing) == 0 && len(r.Problems) == 0
+}
 
 // JSON is the report for tools.
 func (r *Report) JSON() string {
@@ -261,7 +275,10 @@ func (r *Report) Text(show func(string) string) string {
 		row("hook", "not seen in this shell (run doctor through the hook's nixld function, or add the hook to your rc file)")
 	}
 	for _, v := range r.Venvs {
-		row("venv", "%s (python %s)", show(v.Path), show(orNone(v.Python)))
+		row("venv", "%s (python %s)", rel(v.Path), show(orNone(v.Python)))
+		if v.Problem != "" {
+			row("", "  %s", v.Problem)
+		}
 	}
 	row("scanned", "%d shared objects", r.Scanned)
 	for _, m := range r.Missing {

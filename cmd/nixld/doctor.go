@@ -21,7 +21,7 @@ func (e *exitError) Error() string { return e.msg }
 func usageError(err error) error { return &exitError{2, err.Error()} }
 
 func doctorCmd() *cobra.Command {
-	var asJSON bool
+	var asJSON, fix bool
 	cmd := &cobra.Command{
 		Use:   "doctor [DIR]",
 		Short: "Check that the project's venvs will find every library they need, and name the packages for what is missing",
@@ -60,6 +60,21 @@ Exit status: 0 when all is well, 1 when something needs fixing, 2 on bad usage.`
 				check.PackagesBuilt = dirs.CachedPackages(p, check.Config, env)
 			}
 			r := doctor.Run(check)
+			if fix && check.Project != nil {
+				for _, v := range r.Venvs {
+					if v.OK {
+						continue
+					}
+					changed, err := doctor.FixVenv(v.Path, dirs.ShimDir(check.Project))
+					for _, c := range changed {
+						fmt.Fprintf(cmd.ErrOrStderr(), "nixld: fixed %s: %s\n", dirs.Show(v.Path), c)
+					}
+					if err != nil {
+						fmt.Fprintf(cmd.ErrOrStderr(), "nixld: cannot fix %s: %v\n", dirs.Show(v.Path), err)
+					}
+				}
+				r = doctor.Run(check)
+			}
 			out := r.Text(dirs.Show)
 			if asJSON {
 				out = r.JSON()
@@ -74,6 +89,7 @@ Exit status: 0 when all is well, 1 when something needs fixing, 2 on bad usage.`
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	cmd.Flags().BoolVar(&fix, "fix", false, "relink venvs that bypass the project's shims to the shim for their Python")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 	return cmd
 }
