@@ -52,7 +52,7 @@ LD_LIBRARY_PATH exactly.
 	cmd.Version, _ = buildVersion()
 	cmd.SetVersionTemplate(versionLine())
 	cmd.AddCommand(hookCmd(), exportCmd(), initCmd(), trustCmd("allow"), trustCmd("deny"),
-		direnvCmd(), direnvEnvCmd(), execCmd(), statusCmd(), shimsCmd(), doctorCmd(), versionCmd(), manCmd())
+		direnvCmd(), direnvEnvCmd(), execCmd(), statusCmd(), shimsCmd(), doctorCmd(), gcCmd(), versionCmd(), manCmd())
 	return cmd
 }
 
@@ -259,6 +259,35 @@ func shimsCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+func gcCmd() *cobra.Command {
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "gc [--dry-run]",
+		Short: "Remove the shims and package roots of projects that are gone, unless a venv still links to them",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dirs, env, err := setup()
+			if err != nil {
+				return err
+			}
+			collected, err := hook.GC(dirs, env, dryRun)
+			for _, c := range collected {
+				switch {
+				case c.KeptFor != "":
+					fmt.Fprintf(cmd.OutOrStdout(), "kept %s: %s is gone, but %s links to its shims\n", dirs.Show(c.Dir), dirs.Show(c.Project), dirs.Show(c.KeptFor))
+				case dryRun:
+					fmt.Fprintf(cmd.OutOrStdout(), "would remove %s (%s is gone)\n", dirs.Show(c.Dir), dirs.Show(c.Project))
+				default:
+					fmt.Fprintf(cmd.OutOrStdout(), "removed %s (%s is gone)\n", dirs.Show(c.Dir), dirs.Show(c.Project))
+				}
+			}
+			return err
+		},
+	}
+	cmd.Flags().BoolVarP(&dryRun, "dry-run", "n", false, "say what would be removed, and remove nothing")
+	return cmd
 }
 
 func statusCmd() *cobra.Command {
