@@ -83,6 +83,15 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 	st := &State{}
 	if old.active() {
 		leave(&next, old)
+		// Left because the project is no longer allowed (edited, denied,
+		// its config deleted): its shims stop adding its libraries.
+		if cfg == nil || old.Root != p.Real {
+			if q, err := Load(old.Root); err != nil || d.TrustOf(q) != Allowed {
+				if err := d.scrubShims(old.Bin); err != nil {
+					problem("%s: %v", d.Show(old.Bin), oneLine(err))
+				}
+			}
+		}
 	}
 	if cfg != nil {
 		if err := d.withPackages(p, cfg, env); err != nil {

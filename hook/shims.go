@@ -161,6 +161,30 @@ func writeScriptIfChanged(name, code string) error {
 	return writeFileAtomic(name, []byte(code), 0o755)
 }
 
+// scrubShims rewrites a project's shims without anything its config
+// added (libraries, packages, the GPU directory): the project is no
+// longer allowed, but venvs may still run through them. The next allowed
+// entry writes them whole again.
+func (d Dirs) scrubShims(bin string) error {
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(bin), "project"))
+	if err != nil {
+		return nil // nothing nixld wrote
+	}
+	real := strings.TrimSuffix(string(data), "\n")
+	p := &Project{Dir: real, Real: real}
+	interp := d.newLookup("").interpreter()
+	for _, s := range keptInterpreters(bin, nil) {
+		code, err := RenderShim(p, DefaultConfig, interp, bin, s)
+		if err != nil {
+			return err
+		}
+		if err := writeScriptIfChanged(filepath.Join(bin, s.Name), code); err != nil {
+			return err
+		}
+	}
+	return removeIfExists(shimCacheFile(bin))
+}
+
 // keptInterpreters are the interpreter shims already in bin that this
 // PATH has no program for: a venv may link to one, so it stays, running
 // what it ran before (and saying so if that is gone). Shims of other

@@ -53,13 +53,17 @@ func (d Dirs) Allow(p *Project) error {
 	return removeIfExists(d.record("deny", p))
 }
 
-// Deny withdraws trust in p's config and keeps nixld quiet about it.
+// Deny withdraws trust in p's config and keeps nixld quiet about it. Its
+// shims stop adding the project's libraries at once.
 func (d Dirs) Deny(p *Project) error {
 	rec := filepath.Join(p.Real, ConfigName) + "\n"
 	if err := writeFileAtomic(d.record("deny", p), []byte(rec), 0o644); err != nil {
 		return err
 	}
-	return removeIfExists(d.record("allow", p))
+	if err := removeIfExists(d.record("allow", p)); err != nil {
+		return err
+	}
+	return d.scrubShims(d.ShimDir(p))
 }
 
 func removeIfExists(name string) error {
