@@ -128,6 +128,11 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 			}
 		}
 	}
+	if cfg == nil && next.path != nil && strings.Contains(*next.path, "/nixld/shims/") {
+		// No project entered: no shim directory belongs on PATH.
+		stripped := d.newLookup("").withoutShimDirs(*next.path)
+		next.path = &stripped
+	}
 	if old.active() && (cfg == nil || old.Root != p.Real) && !quiet {
 		note(&r.Messages, "left %s", d.Show(old.Dir))
 	}

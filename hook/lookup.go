@@ -53,7 +53,8 @@ func (l *lookup) inShimRoot(path string) bool {
 }
 
 // withoutShimDirs takes nixld's shim directories out of a PATH, keeping
-// every other entry as it is.
+// every other entry as it is: those under this shim root, and those of
+// another (an XDG_STATE_HOME since changed) that nixld wrote.
 func (l *lookup) withoutShimDirs(path string) string {
 	if path == "" {
 		return path
@@ -61,11 +62,19 @@ func (l *lookup) withoutShimDirs(path string) string {
 	parts := strings.Split(path, ":")
 	kept := parts[:0]
 	for _, dir := range parts {
-		if dir == "" || !filepath.IsAbs(dir) || !l.inShimRoot(dir) {
+		if !filepath.IsAbs(dir) || !(l.inShimRoot(dir) || isShimDir(dir)) {
 			kept = append(kept, dir)
 		}
 	}
 	return strings.Join(kept, ":")
+}
+
+// isShimDir reports whether dir is a shim directory nixld wrote:
+// .../nixld/shims/NAME-HASH/bin, with the project file beside it.
+func isShimDir(dir string) bool {
+	parent := filepath.Dir(dir)
+	return filepath.Base(dir) == "bin" && filepath.Base(filepath.Dir(parent)) == "shims" &&
+		filepath.Base(filepath.Dir(filepath.Dir(parent))) == "nixld" && lexists(filepath.Join(parent, "project"))
 }
 
 // isShim reports whether path is a nixld shim, directly or through

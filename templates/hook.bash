@@ -10,6 +10,15 @@ _nixld_hook() {
       # shellcheck disable=SC2312 # nixld prints nothing on stdout when it fails, and says why on stderr.
       \builtin eval "$({{.Self}} export bash)"
     fi
+  elif [[ -z ${_NIXLD_STATE-} && ${_nixld_path-} != "${PATH}" ]]; then
+    # No project here, and PATH changed: a venv's deactivate may have put
+    # a left project's shims back. nixld takes them out; at most once per
+    # change of PATH.
+    _nixld_path=${PATH}
+    if [[ ${PATH} == *"/nixld/shims/"* ]]; then
+      # shellcheck disable=SC2312 # as above
+      \builtin eval "$({{.Self}} export bash)"
+    fi
   fi
   \builtin return "${__nixld_status}"
 }

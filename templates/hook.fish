@@ -7,6 +7,14 @@ function _nixld_hook --on-event fish_prompt --description 'nixld: per-project Py
         if test -n "$_NIXLD_STATE"; or _nixld_find
             {{.Self}} export fish | source
         end
+    else if test -z "$_NIXLD_STATE"; and test "$_nixld_path" != "$PATH"
+        # No project here, and PATH changed: a venv's deactivate may have
+        # put a left project's shims back. nixld takes them out; at most
+        # once per change of PATH.
+        set -g _nixld_path "$PATH"
+        if string match -q -- '*/nixld/shims/*' $PATH
+            {{.Self}} export fish | source
+        end
     end
 end
 # Whether $PWD or a directory above it holds a regular .nixld.toml, found

@@ -12,6 +12,15 @@ _nixld_hook() {
     if [[ -n ${_NIXLD_STATE-} ]] || _nixld_find; then
       \builtin eval "$({{.Self}} export zsh)"
     fi
+  elif [[ -z ${_NIXLD_STATE-} && ${_nixld_path-} != "${PATH}" ]]; then
+    # No project here, and PATH changed: a venv's deactivate may have put
+    # a left project's shims back. nixld takes them out; at most once per
+    # change of PATH.
+    \builtin emulate -L zsh
+    \builtin typeset -g _nixld_path="${PATH}"
+    if [[ ${PATH} == *"/nixld/shims/"* ]]; then
+      \builtin eval "$({{.Self}} export zsh)"
+    fi
   fi
   \builtin return 0
 }
