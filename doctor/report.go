@@ -198,15 +198,10 @@ func (r *Report) environment(c Check, cfg *hook.Config) {
 		bin := c.Dirs.ShimDir(c.Project)
 		entries, _ := os.ReadDir(bin)
 		for _, entry := range entries {
-			data, err := os.ReadFile(filepath.Join(bin, entry.Name()))
-			if err != nil {
-				continue
-			}
-			if m := shimTarget.FindSubmatch(data); m != nil {
-				target := strings.ReplaceAll(string(m[1]), `'\''`, "'")
+			if target, shim := hook.ScriptTarget(filepath.Join(bin, entry.Name())); shim {
 				if _, err := os.Stat(target); err != nil {
 					e.DeadShims = append(e.DeadShims, Shim{Shim: entry.Name(), Target: target})
-					r.problem("shim %s runs %s, which is gone: cd into the project again, or run 'nixld allow'", entry.Name(), c.Dirs.Show(target))
+					r.problem("shim %s runs %s, which is gone: with it on PATH again, run 'nixld shims'", entry.Name(), c.Dirs.Show(target))
 				}
 			}
 		}

@@ -5,11 +5,11 @@ package doctor
 // through nixld's shim.
 
 import (
+	"github.com/nixld/nixld/hook"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -50,11 +50,6 @@ func sharedObjects(venv string) []string {
 	return objects
 }
 
-var (
-	shimTarget    = regexp.MustCompile(`(?m)^__nixld_target='((?:[^']|'\\'')*)'$`)
-	wrapperTarget = regexp.MustCompile(`exec -a "\$0" "([^"]+)"`)
-)
-
 // interpreter follows a venv's python, through symlinks, nixld's shims and
 // nixpkgs' makeWrapper scripts, to the ELF program that runs.
 func interpreter(path string, depth int) string {
@@ -65,15 +60,8 @@ func interpreter(path string, depth int) string {
 	if isELF(real) {
 		return real
 	}
-	data, err := os.ReadFile(real)
-	if err != nil || depth == 0 {
-		return ""
-	}
-	if m := shimTarget.FindSubmatch(data); m != nil {
-		return interpreter(strings.ReplaceAll(string(m[1]), `'\''`, "'"), depth-1)
-	}
-	if m := wrapperTarget.FindSubmatch(data); m != nil {
-		return interpreter(string(m[1]), depth-1)
+	if next, _ := hook.ScriptTarget(real); next != "" && depth > 0 {
+		return interpreter(next, depth-1)
 	}
 	return ""
 }

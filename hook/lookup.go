@@ -183,18 +183,12 @@ func pythonVersion(target string) string {
 		if n, ok := pythonMinor(filepath.Base(real)); ok {
 			return "python3." + strconv.Itoa(n)
 		}
-		data, err := os.ReadFile(real)
-		m := wrapperExec.FindSubmatch(data)
-		if err != nil || m == nil || !isWrapper(real) {
+		if target, _ = ScriptTarget(real); target == "" {
 			return ""
 		}
-		target = string(m[1])
 	}
 	return ""
 }
-
-// wrapperExec finds the program a makeWrapper script runs.
-var wrapperExec = regexp.MustCompile(`exec -a "\$0" "([^"]+)"`)
 
 // interpreter picks the shims' #! line: a bash that outlives a nix-shell
 // or a garbage collection where there is one, since venvs link to shims.
@@ -218,15 +212,34 @@ func (l *lookup) interpreter() string {
 // (python3.withPackages). Exec'ing such a script would replace the shim's
 // name in $0 with the script's path.
 func isWrapper(target string) bool {
-	f, err := os.Open(target)
+	next, shim := ScriptTarget(target)
+	return next != "" && !shim
+}
+
+var (
+	shimTargetLine = regexp.MustCompile(`(?m)^__nixld_target='((?:[^']|'\\'')*)'$`)
+	wrapperExec    = regexp.MustCompile(`exec -a "\$0" "([^"]+)"`)
+)
+
+// ScriptTarget is the program a script runs: the target of a shim nixld
+// wrote (shim is then true), or what a makeWrapper script runs with
+// exec -a "$0"; "" for anything else.
+func ScriptTarget(path string) (target string, shim bool) {
+	f, err := os.Open(path)
 	if err != nil {
-		return false
+		return "", false
 	}
 	defer f.Close()
 	head := make([]byte, 64<<10)
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
-	return bytes.HasPrefix(head, []byte("#!")) && bytes.Contains(head, []byte("bash")) && bytes.Contains(head, []byte(`exec -a "$0"`))
+	if m := shimTargetLine.FindSubmatch(head); m != nil {
+		return strings.ReplaceAll(string(m[1]), `'\''`, "'"), true
+	}
+	if m := wrapperExec.FindSubmatch(head); m != nil && bytes.HasPrefix(head, []byte("#!")) && bytes.Contains(head, []byte("bash")) {
+		return string(m[1]), false
+	}
+	return "", false
 }
 
 // inVenv reports whether target is a virtualenv's interpreter. Such a shim

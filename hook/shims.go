@@ -200,20 +200,12 @@ func keptInterpreters(bin string, shims []Shim) []Shim {
 		if slices.ContainsFunc(shims, func(s Shim) bool { return s.Name == name }) {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(bin, name))
-		if err != nil {
-			continue
-		}
-		if m := shimTargetLine.FindSubmatch(data); m != nil {
-			target := strings.ReplaceAll(string(m[1]), `'\''`, "'")
+		if target, shim := ScriptTarget(filepath.Join(bin, name)); shim {
 			kept = append(kept, Shim{Name: name, Target: target, Argv0: !inVenv(target), Source: isWrapper(target), Version: pythonVersion(target)})
 		}
 	}
 	return kept
 }
-
-// shimTargetLine finds the target in a shim nixld wrote.
-var shimTargetLine = regexp.MustCompile(`(?m)^__nixld_target='((?:[^']|'\\'')*)'$`)
 
 func writeIfChanged(name string, data []byte, perm os.FileMode) error {
 	if old, err := os.ReadFile(name); err == nil && string(old) == string(data) {
