@@ -72,6 +72,9 @@ func (l *lookup) withoutShimDirs(path string) string {
 // isShimDir reports whether dir is a shim directory nixld wrote:
 // .../nixld/shims/NAME-HASH/bin, with the project file beside it.
 func isShimDir(dir string) bool {
+	if !strings.Contains(dir, "/nixld/shims/") {
+		return false
+	}
 	parent := filepath.Dir(dir)
 	return filepath.Base(dir) == "bin" && filepath.Base(filepath.Dir(parent)) == "shims" &&
 		filepath.Base(filepath.Dir(filepath.Dir(parent))) == "nixld" && lexists(filepath.Join(parent, "project"))

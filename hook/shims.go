@@ -95,11 +95,14 @@ func RenderShim(p *Project, cfg *Config, interp, bin string, s Shim) (string, er
 // on changed since the last time (the PATH directories' fingerprint, the
 // config, nixld's shim template), it reads no directory and writes nothing.
 func (d Dirs) WriteShims(p *Project, cfg *Config, path string) (*ShimSet, error) {
+	return d.writeShims(p, cfg, d.newLookup(path))
+}
+
+func (d Dirs) writeShims(p *Project, cfg *Config, l *lookup) (*ShimSet, error) {
 	set := &ShimSet{Bin: d.ShimDir(p)}
 	if strings.Contains(set.Bin, ":") {
 		return nil, fmt.Errorf("shim directory %s contains ':' and cannot go on PATH; set XDG_STATE_HOME elsewhere", d.Show(set.Bin))
 	}
-	l := d.newLookup(path)
 	interp := l.interpreter()
 	key := l.fingerprint(append([]string{p.Dir, p.Real, interp, DefaultNixLD, templates.Digest("shim.bash"),
 		fmt.Sprint(cfg.Wrap == nil)}, append(cfg.Wrap, cfg.ExtraLibraries()...)...)...)

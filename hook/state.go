@@ -148,14 +148,15 @@ func (d Dirs) Enter(p *Project, cfg *Config, path, ld *string, nixLD, venv strin
 	if path != nil {
 		search = *path
 	}
-	shims, err := d.WriteShims(p, cfg, search)
+	l := d.newLookup(search)
+	shims, err := d.writeShims(p, cfg, l)
 	if err != nil {
 		return nil, err
 	}
 	// A shim directory already on PATH is stale: a shell started inside
 	// a project without its state, or a venv's deactivate, brought it.
 	// It must not be there twice, nor stay after leaving.
-	a := &Activation{Shims: shims, Path: withShims(d.newLookup("").withoutShimDirs(search), shims.Bin, venv)}
+	a := &Activation{Shims: shims, Path: withShims(l.withoutShimDirs(search), shims.Bin, venv)}
 	a.LD, a.LDAdded = appendLD(ld, LibraryDirs(nixLD, cfg))
 	return a, nil
 }
