@@ -125,15 +125,11 @@ func loaderDefaults(interp string) []string {
 	if interp == "" {
 		return nil
 	}
-	store := os.Getenv("NIX_STORE_DIR")
-	if store == "" {
-		store = "/nix/store"
-	}
 	real, err := filepath.EvalSymlinks(interp)
 	if err != nil {
 		real = interp
 	}
-	if strings.HasPrefix(real, store+"/") {
+	if strings.HasPrefix(real, hook.StoreDir()+"/") {
 		return []string{filepath.Dir(real)}
 	}
 	dirs := ldSoConf("/etc/ld.so.conf", 0)

@@ -41,6 +41,21 @@ func nixSystem() string {
 	return arch + "_" + runtime.GOOS
 }
 
+// StoreDir is the Nix store ($NIX_STORE_DIR, else /nix/store).
+func StoreDir() string {
+	if dir := os.Getenv("NIX_STORE_DIR"); filepath.IsAbs(dir) {
+		return filepath.Clean(dir)
+	}
+	return "/nix/store"
+}
+
+// inStore reports whether path lies inside a store path: what is there
+// never changes once it exists.
+func inStore(path string) bool {
+	rest, ok := strings.CutPrefix(path, StoreDir()+"/")
+	return ok && rest != ""
+}
+
 // NixLDPath is the library path nix-ld uses: its per-system variable, else
 // NIX_LD_LIBRARY_PATH, else NixOS's default; the first set and not empty.
 func NixLDPath(env Env) string {

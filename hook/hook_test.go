@@ -707,3 +707,30 @@ func TestSteering(t *testing.T) {
 		t.Errorf("a value the user changed was unset: %q", out)
 	}
 }
+
+// A directory inside a store path is fingerprinted by its name: it never
+// changes. One that did not exist yet is looked for again on each entry.
+func TestStoreDirsInFingerprint(t *testing.T) {
+	f := newFixture(t)
+	store := filepath.Join(f.root, "store")
+	t.Setenv("NIX_STORE_DIR", store)
+	p := f.project("proj", "", true)
+	dir := filepath.Join(store, "aaaa-python3-3.14", "bin")
+	names := func() string {
+		set, err := f.dirs.WriteShims(p, DefaultConfig, dir+":"+f.bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(set.Names(), " ")
+	}
+	if got := names(); strings.Contains(got, "python3.14") {
+		t.Fatalf("before the store path exists: %q", got)
+	}
+	f.write(filepath.Join(dir, "python3.14"), "#!/bin/sh\n", 0o755)
+	if got := names(); !strings.Contains(got, "python3.14") {
+		t.Errorf("a store path built since was not noticed: %q", got)
+	}
+	if l := f.dirs.newLookup(dir); len(l.absentStore()) != 0 || !inStore(dir) || inStore(store) {
+		t.Error("store paths")
+	}
+}

@@ -90,6 +90,19 @@ func (l *lookup) isShim(path string) bool {
 	return err == nil && l.inShimRoot(real)
 }
 
+// absentStore lists the store directories on PATH that do not exist yet:
+// the fingerprint takes store directories by name, so these are checked
+// again on every entry.
+func (l *lookup) absentStore() []string {
+	var absent []string
+	for _, dir := range l.dirs {
+		if inStore(dir) && !lexists(dir) {
+			absent = append(absent, dir)
+		}
+	}
+	return absent
+}
+
 // find returns the first executable regular file called name, as a shell
 // would run it, or "" where there is none.
 func (l *lookup) find(name string) string {
@@ -255,8 +268,9 @@ func inVenv(target string) bool {
 // fingerprint identifies what the directories on PATH hold: a directory's
 // device, inode, modification and change times move whenever an entry is
 // added, removed or renamed, and a Nix profile switched to another store
-// path is another inode even though every store path has mtime 1. parts
-// are mixed in too.
+// path is another inode even though every store path has mtime 1. A
+// directory inside a store path never changes, so its name is enough
+// (absentStore covers one not built yet). parts are mixed in too.
 func (l *lookup) fingerprint(parts ...string) string {
 	h := sha256.New()
 	for _, p := range parts {
@@ -265,6 +279,9 @@ func (l *lookup) fingerprint(parts ...string) string {
 	var buf [8]byte
 	for _, dir := range l.dirs {
 		h.Write([]byte(dir + "\x00"))
+		if inStore(dir) {
+			continue
+		}
 		var st syscall.Stat_t
 		if syscall.Stat(dir, &st) != nil {
 			h.Write([]byte("-\x00"))

@@ -18,10 +18,26 @@ import (
 // everything that went into it, and the shim directory's stamp after the
 // writing: a shim removed or added since shows in the stamp.
 type shimCache struct {
-	Key     string
-	Stamp   string
-	Shims   []Shim
-	Missing []string
+	Key         string
+	Stamp       string
+	Shims       []Shim
+	Missing     []string
+	AbsentStore []string `json:",omitempty"` // see lookup.absentStore
+}
+
+// holds reports whether the cache answers for key and the shim directory
+// as it is: nothing it depends on changed, and no store directory that
+// was missing has appeared.
+func (c *shimCache) holds(key, stamp string) bool {
+	if c == nil || c.Key != key || c.Stamp != stamp {
+		return false
+	}
+	for _, dir := range c.AbsentStore {
+		if lexists(dir) {
+			return false
+		}
+	}
+	return true
 }
 
 // shimCacheFile lies beside the shim directory, so that it is never a shim.

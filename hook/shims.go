@@ -112,7 +112,7 @@ func (d Dirs) writeShims(p *Project, cfg *Config, l *lookup) (*ShimSet, error) {
 		return nil, err
 	}
 	defer unlock()
-	if c := readShimCache(cache); c != nil && c.Key == key && c.Stamp == dirStamp(set.Bin) {
+	if c := readShimCache(cache); c.holds(key, dirStamp(set.Bin)) {
 		set.Shims, set.Missing = c.Shims, c.Missing
 		return set, nil
 	}
@@ -146,7 +146,7 @@ func (d Dirs) writeShims(p *Project, cfg *Config, l *lookup) (*ShimSet, error) {
 		}
 	}
 	// A cache that can't be written only costs the next entry some time.
-	writeShimCache(cache, &shimCache{Key: key, Stamp: dirStamp(set.Bin), Shims: set.Shims, Missing: set.Missing})
+	writeShimCache(cache, &shimCache{Key: key, Stamp: dirStamp(set.Bin), Shims: set.Shims, Missing: set.Missing, AbsentStore: l.absentStore()})
 	return set, nil
 }
 

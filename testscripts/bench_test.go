@@ -213,8 +213,8 @@ func iterations(tool string, forks bool) int {
 	return 60
 }
 
-// pathDirs makes n directories of 20 files each, as a NixOS dev shell's
-// PATH has; pythons makes one directory with n python3.X interpreters.
+// pathDirs makes n directories of 20 files each; pythons makes one
+// directory with n python3.X interpreters.
 func pathDirs(tb testing.TB, n int) []string {
 	root := tb.TempDir()
 	var dirs []string
@@ -222,9 +222,32 @@ func pathDirs(tb testing.TB, n int) []string {
 		d := filepath.Join(root, fmt.Sprintf("%032d-pkg-%d", i, i), "bin")
 		os.MkdirAll(d, 0o755)
 		for j := range 20 {
-			os.WriteFile(filepath.Join(d, fmt.Sprintf("tool%d", j)), []byte("#!/bin/sh\n"), 0o755)
+			os.WriteFile(filepath.Join(d, fmt.Sprintf("tool%d", j)), []byte(fmt.Sprintf("#!/bin/sh\n# %d %d\n", i, j)), 0o755)
 		}
 		dirs = append(dirs, d)
+	}
+	return dirs
+}
+
+// storeDirs is pathDirs in the Nix store, added with Debian's nix as a
+// NixOS dev shell's PATH has them: /nix/store/HASH-NAME/bin.
+func storeDirs(tb testing.TB, n int) []string {
+	var pkgs []string
+	for _, d := range pathDirs(tb, n) {
+		pkgs = append(pkgs, filepath.Dir(d))
+	}
+	cmd := exec.Command("nix-store", append([]string{"--add"}, pkgs...)...)
+	cmd.Env = append(os.Environ(), "NIX_CONFIG=build-users-group =")
+	out, err := cmd.Output()
+	if err != nil {
+		tb.Fatalf("nix-store --add (test.sh installs nix-bin): %v", err)
+	}
+	var dirs []string
+	for _, path := range strings.Fields(string(out)) {
+		dirs = append(dirs, filepath.Join(path, "bin"))
+	}
+	if len(dirs) != n {
+		tb.Fatalf("nix-store --add gave %d paths for %d", len(dirs), n)
 	}
 	return dirs
 }
@@ -296,7 +319,7 @@ func BenchmarkPeers(b *testing.B) {
 		}
 	}
 	for _, n := range []int{100, 500} {
-		add(fmt.Sprintf("cd in, PATH +%d dirs", n), "bash", toolNames, enter(pathDirs(b, n)))
+		add(fmt.Sprintf("cd in, PATH +%d store dirs", n), "bash", toolNames, enter(storeDirs(b, n)))
 	}
 	add("cd in, 50 python3.X on PATH", "bash", toolNames, enter(pythons(b, 50)))
 	longLD := strings.Join(pathDirs(b, 1000)[:1000], ":")

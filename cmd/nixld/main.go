@@ -364,10 +364,7 @@ func selfPath() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	store := os.Getenv("NIX_STORE_DIR")
-	if store == "" {
-		store = "/nix/store"
-	}
+	store := hook.StoreDir()
 	if inDir(self, store) {
 		if found, err := exec.LookPath("nixld"); err == nil && filepath.IsAbs(found) && !inDir(found, store) {
 			if real, err := filepath.EvalSymlinks(found); err == nil && inDir(real, store) {
