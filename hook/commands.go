@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/nixld/nixld/shells"
@@ -59,10 +58,9 @@ func Direnv(d Dirs, env Env, dir string) (string, []string, error) {
 	}
 	v := varsOf(env)
 	var steered []shells.Op
-	for name, value := range steer(&v, a.Shims) {
-		steered = append(steered, shells.Op{Name: name, Value: shells.Bash.Quote(value)})
+	for _, name := range steer(&v, a.Shims.Bin, steeringPython(a.Shims)) {
+		steered = append(steered, shells.Op{Name: name, Value: shells.Bash.Quote(*v.steer[name])})
 	}
-	slices.SortFunc(steered, func(x, y shells.Op) int { return strings.Compare(x.Name, y.Name) })
 	code, err := templates.Render("direnv-env.bash", map[string]any{
 		"Config": shells.Bash.Quote(filepath.Join(dir, ConfigName)),
 		"Path":   shells.Bash.Quote(a.Path),
@@ -206,7 +204,7 @@ func Status(d Dirs, env Env, cwd string) string {
 		if st, err := decodeState(v); err != nil {
 			state = "malformed $" + StateVar
 		} else if st.active() {
-			state = "active in " + d.Show(st.Dir)
+			state = "active in " + d.Show(st.dir())
 		}
 	}
 	row("this shell", "%s", state)

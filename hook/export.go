@@ -101,10 +101,11 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 		entered := next.clone()
 		if err == nil {
 			*st = State{
-				Root: p.Real, Dir: p.Dir, Hash: p.Hash, Bin: a.Shims.Bin,
+				Root: p.Real, Dir: omitSame(p.Dir, p.Real), Hash: p.Hash, Bin: a.Shims.Bin,
 				PathUnset: next.path == nil, LDUnset: next.ld == nil, LDAdded: a.LDAdded,
-				Steered: steer(&entered, a.Shims),
+				SteerPython: steeringPython(a.Shims),
 			}
+			st.Steered = steer(&entered, st.Bin, st.SteerPython)
 			err = fitsExec(env, map[string]*string{"PATH": &a.Path, LDVar: &a.LD, StateVar: st.encode()})
 		}
 		if err != nil {
@@ -134,7 +135,7 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 		next.path = &stripped
 	}
 	if old.active() && (cfg == nil || old.Root != p.Real) && !quiet {
-		note(&r.Messages, "left %s", d.Show(old.Dir))
+		note(&r.Messages, "left %s", d.Show(old.dir()))
 	}
 	r.Messages = append(r.Messages, entering...)
 	if hint != "" {

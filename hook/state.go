@@ -1,6 +1,7 @@
 package hook
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -17,16 +18,17 @@ import (
 // the kernel's limit for one environment string.
 type State struct {
 	Root      string   `json:"root,omitempty"` // resolved project directory; empty when inactive
-	Dir       string   `json:"dir,omitempty"`  // the project directory as entered, for messages
+	Dir       string   `json:"dir,omitempty"`  // the project directory as entered, where not Root
 	Hash      string   `json:"hash,omitempty"` // config content hash when entered
 	Bin       string   `json:"bin,omitempty"`  // shim directory put first on PATH
 	PathUnset bool     `json:"path_unset,omitempty"`
 	LDUnset   bool     `json:"ld_unset,omitempty"`
 	LDAdded   []string `json:"ld_added,omitempty"` // appended to LD_LIBRARY_PATH
 	// Steered are the variables nixld set to steer venv-creating tools,
-	// with the values it gave them.
-	Steered map[string]string `json:"steered,omitempty"`
-	Hinted  string            `json:"hinted,omitempty"` // hash of the hint last shown, so it is shown once
+	// at the shim SteerPython (see steering, which gives their values).
+	Steered     []string `json:"steered,omitempty"`
+	SteerPython string   `json:"steer_python,omitempty"`
+	Hinted      string   `json:"hinted,omitempty"` // hash of the hint last shown, so it is shown once
 }
 
 // stateVersion prefixes the JSON; legacyVersion states (base64 JSON with
@@ -38,6 +40,17 @@ const (
 )
 
 func (s *State) active() bool { return s != nil && s.Root != "" }
+
+// dir is the project directory as the user entered it, for messages.
+func (s *State) dir() string { return cmp.Or(s.Dir, s.Root) }
+
+// omitSame is dir, or "" where it is the same as root.
+func omitSame(dir, root string) string {
+	if dir == root {
+		return ""
+	}
+	return dir
+}
 
 func (s *State) encode() *string {
 	if s.Root == "" && s.Hinted == "" {
@@ -104,7 +117,7 @@ func leave(v *vars, s *State) {
 	if v.ld != nil {
 		v.ld = without(*v.ld, s.LDAdded, lastIndex, s.LDUnset)
 	}
-	unsteer(v, s.Steered)
+	unsteer(v, s)
 }
 
 // without removes one occurrence of each entry from a ':' list, the one

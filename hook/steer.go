@@ -1,7 +1,7 @@
 package hook
 
-// Steering the tools that create venvs. virtualenv's command, poetry and
-// uv pick an interpreter of their own (the one they run under, or one
+// Steering the tools that create venvs. virtualenv's command, poetry, uv
+// and pipx pick an interpreter of their own (the one they run under, or one
 // they look up); inside a project these variables make it the project's
 // shim, so that their venvs link to it and work from anywhere. nixld sets
 // only those the user has not set, and on leaving unsets those it set
@@ -13,26 +13,36 @@ import (
 )
 
 // steeringNames are the variables nixld may set, in the order it sets them.
-var steeringNames = []string{"POETRY_VIRTUALENVS_PREFER_ACTIVE_PYTHON", "UV_PYTHON", "VIRTUALENV_PYTHON"}
+var steeringNames = []string{"PIPX_DEFAULT_PYTHON", "POETRY_VIRTUALENVS_PREFER_ACTIVE_PYTHON", "UV_PYTHON", "VIRTUALENV_PYTHON"}
 
-// steering is what a project with these shims sets.
-func steering(shims *ShimSet) map[string]string {
+// steeringPython is the shim the tools are pointed at, python3 or python,
+// or "" where the project has neither.
+func steeringPython(shims *ShimSet) string {
 	names := shims.Names()
-	python := ""
 	for _, name := range []string{"python3", "python"} {
 		if slices.Contains(names, name) {
-			python = filepath.Join(shims.Bin, name)
-			break
+			return name
 		}
 	}
+	return ""
+}
+
+// steering is what a project sets whose shim directory is bin and whose
+// tools are pointed at the shim named python.
+func steering(bin, python string) map[string]string {
 	if python == "" {
 		return nil
 	}
+	python = filepath.Join(bin, python)
 	return map[string]string{
 		// virtualenv's command runs under its own interpreter unless told.
 		"VIRTUALENV_PYTHON": python,
 		// uv links a venv to sys._base_executable, which the shim keeps.
 		"UV_PYTHON": python,
+		// pipx builds an app's venv with its own interpreter unless told.
+		// An app installed from inside a project then runs with the
+		// project's libraries; nixld gc keeps the shims it links to.
+		"PIPX_DEFAULT_PYTHON": python,
 		// poetry 1.x uses its own interpreter unless told to prefer
 		// `python` on PATH, which the project's shims answer; poetry 2
 		// does that by default.
@@ -40,22 +50,24 @@ func steering(shims *ShimSet) map[string]string {
 	}
 }
 
-// steer sets in v what the user left unset, and returns what it set.
-func steer(v *vars, shims *ShimSet) map[string]string {
-	set := map[string]string{}
-	for name, value := range steering(shims) {
+// steer sets in v what the user left unset, and returns the names it set.
+func steer(v *vars, bin, python string) []string {
+	var set []string
+	for name, value := range steering(bin, python) {
 		if v.steer[name] == nil {
 			v.steer[name] = &value
-			set[name] = value
+			set = append(set, name)
 		}
 	}
+	slices.Sort(set)
 	return set
 }
 
-// unsteer unsets what nixld set and the user left as it was.
-func unsteer(v *vars, steered map[string]string) {
-	for name, value := range steered {
-		if cur := v.steer[name]; cur != nil && *cur == value {
+// unsteer unsets what s set and the user left as it was.
+func unsteer(v *vars, s *State) {
+	values := steering(s.Bin, s.SteerPython)
+	for _, name := range s.Steered {
+		if cur := v.steer[name]; cur != nil && *cur == values[name] {
 			v.steer[name] = nil
 		}
 	}

@@ -15,7 +15,7 @@ if ! python3 -c 'import venv' >/dev/null 2>&1; then
   missing+=(python3-venv)
 fi
 # The tools that create venvs, as users run them (tools.txtar).
-for tool in virtualenv:virtualenv poetry:python3-poetry tox:tox; do
+for tool in virtualenv:virtualenv poetry:python3-poetry tox:tox pipx:pipx; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 # Debian's numpy, whose BLAS a sandbox hides as NixOS would (doctor.txtar).

@@ -127,7 +127,7 @@ except OSError as e:
 }
 
 func TestScripts(t *testing.T) {
-	for _, sh := range []string{"bash", "zsh", "fish", "direnv", "cc", "python3", "nix-instantiate", "man", "bwrap", "virtualenv", "poetry", "tox"} {
+	for _, sh := range []string{"bash", "zsh", "fish", "direnv", "cc", "python3", "nix-instantiate", "man", "bwrap", "virtualenv", "poetry", "tox", "pipx"} {
 		if _, err := exec.LookPath(sh); err != nil {
 			t.Fatalf("%s is not installed; the test command installs it (no shell is skipped)", sh)
 		}
