@@ -129,7 +129,7 @@ func loaderDefaults(interp string) []string {
 	if err != nil {
 		real = interp
 	}
-	if strings.HasPrefix(real, hook.StoreDir()+"/") {
+	if hook.InStore(real) {
 		return []string{filepath.Dir(real)}
 	}
 	dirs := ldSoConf("/etc/ld.so.conf", 0)

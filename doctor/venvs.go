@@ -86,8 +86,7 @@ func FixVenv(venv, bin string) ([]string, error) {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		_, versioned := pythonName(name)
-		if name == version || !versioned || e.Type()&os.ModeSymlink == 0 {
+		if name == version || !hook.IsInterpreterName(name) || e.Type()&os.ModeSymlink == 0 {
 			continue
 		}
 		if err := relink(name, version); err != nil {
@@ -99,17 +98,6 @@ func FixVenv(venv, bin string) ([]string, error) {
 		changed = append(changed, "pyvenv.cfg: home and executable are the shims'")
 	}
 	return changed, err
-}
-
-// pythonName reports whether name is python, python3 or python3.X.
-func pythonName(name string) (string, bool) {
-	if name == "python" || name == "python3" {
-		return name, true
-	}
-	if x, ok := strings.CutPrefix(name, "python3."); ok && x != "" && strings.Trim(x, "0123456789") == "" {
-		return name, true
-	}
-	return "", false
 }
 
 // fixPyvenvCfg sets home, executable and base-executable (where present)

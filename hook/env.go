@@ -49,9 +49,9 @@ func StoreDir() string {
 	return "/nix/store"
 }
 
-// inStore reports whether path lies inside a store path: what is there
+// InStore reports whether path lies inside a store path: what is there
 // never changes once it exists.
-func inStore(path string) bool {
+func InStore(path string) bool {
 	rest, ok := strings.CutPrefix(path, StoreDir()+"/")
 	return ok && rest != ""
 }

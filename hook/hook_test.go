@@ -730,7 +730,30 @@ func TestStoreDirsInFingerprint(t *testing.T) {
 	if got := names(); !strings.Contains(got, "python3.14") {
 		t.Errorf("a store path built since was not noticed: %q", got)
 	}
-	if l := f.dirs.newLookup(dir); len(l.absentStore()) != 0 || !inStore(dir) || inStore(store) {
+	if l := f.dirs.newLookup(dir); len(l.absentStore()) != 0 || !InStore(dir) || InStore(store) {
 		t.Error("store paths")
+	}
+}
+
+// Deny scrubs every shim of the project, not only the interpreters': a
+// wrapped tool adds the project's libraries no more either.
+func TestDenyScrubsEveryShim(t *testing.T) {
+	f := newFixture(t)
+	f.write(filepath.Join(f.bin, "mytool"), "#!/bin/sh\n", 0o755)
+	p := f.project("proj", "wrap = [\"python3\", \"mytool\"]\nlibraries = [\"/projlib\"]\n", true)
+	f.step(Env{"PATH": f.bin, NixLDVar: "/n"}, "proj")
+	bin := f.dirs.ShimDir(p)
+	for _, name := range []string{"python3", "mytool"} {
+		if data, _ := os.ReadFile(filepath.Join(bin, name)); !strings.Contains(string(data), "/projlib") {
+			t.Fatalf("%s lacks the project's library before deny", name)
+		}
+	}
+	if err := f.dirs.Deny(p); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"python3", "mytool"} {
+		if data, _ := os.ReadFile(filepath.Join(bin, name)); strings.Contains(string(data), "/projlib") {
+			t.Errorf("%s still adds the denied project's library", name)
+		}
 	}
 }

@@ -96,7 +96,7 @@ func (l *lookup) isShim(path string) bool {
 func (l *lookup) absentStore() []string {
 	var absent []string
 	for _, dir := range l.dirs {
-		if inStore(dir) && !lexists(dir) {
+		if InStore(dir) && !lexists(dir) {
 			absent = append(absent, dir)
 		}
 	}
@@ -159,6 +159,18 @@ func pythonMinor(name string) (int, bool) {
 	return n, true
 }
 
+// newShim is the shim called name for target, with how it must run it.
+func newShim(name, target string) Shim {
+	return Shim{Name: name, Target: target, Argv0: !inVenv(target), Source: isWrapper(target), Version: pythonVersion(target)}
+}
+
+// IsInterpreterName reports whether name is python, python3 or python3.X:
+// the names a venv's links may lead to.
+func IsInterpreterName(name string) bool {
+	_, versioned := pythonMinor(name)
+	return versioned || name == "python" || name == "python3"
+}
+
 // resolve finds each program to wrap; missing lists those the config
 // names that PATH lacks. By default, where PATH has python3 but no python
 // (Debian, many NixOS shells), python is a shim for python3 too: poetry
@@ -166,7 +178,7 @@ func pythonMinor(name string) (int, bool) {
 func (l *lookup) resolve(cfg *Config) (shims []Shim, missing []string) {
 	for _, name := range l.programs(cfg) {
 		if target := l.find(name); target != "" {
-			shims = append(shims, Shim{Name: name, Target: target, Argv0: !inVenv(target), Source: isWrapper(target), Version: pythonVersion(target)})
+			shims = append(shims, newShim(name, target))
 		} else if cfg.Wrap != nil {
 			missing = append(missing, name)
 		}
@@ -279,7 +291,7 @@ func (l *lookup) fingerprint(parts ...string) string {
 	var buf [8]byte
 	for _, dir := range l.dirs {
 		h.Write([]byte(dir + "\x00"))
-		if inStore(dir) {
+		if InStore(dir) {
 			continue
 		}
 		var st syscall.Stat_t

@@ -153,10 +153,8 @@ func (d Dirs) writeShims(p *Project, cfg *Config, l *lookup) (*ShimSet, error) {
 // writeScriptIfChanged writes a shim that differs from the file there,
 // after parsing it: a shim that does not parse is never written.
 func writeScriptIfChanged(name, code string) error {
-	if old, err := os.ReadFile(name); err == nil && string(old) == code {
-		if fi, err := os.Stat(name); err == nil && fi.Mode().Perm() == 0o755 {
-			return nil
-		}
+	if unchanged(name, []byte(code), 0o755) {
+		return nil
 	}
 	if err := shells.Bash.Validate(code); err != nil {
 		return err
@@ -176,7 +174,7 @@ func (d Dirs) scrubShims(bin string) error {
 	real := strings.TrimSuffix(string(data), "\n")
 	p := &Project{Dir: real, Real: real}
 	interp := d.newLookup("").interpreter()
-	for _, s := range keptInterpreters(bin, nil) {
+	for _, s := range shimsIn(bin) {
 		code, err := RenderShim(p, DefaultConfig, interp, bin, s)
 		if err != nil {
 			return err
@@ -193,28 +191,40 @@ func (d Dirs) scrubShims(bin string) error {
 // what it ran before (and saying so if that is gone). Shims of other
 // programs no longer wrapped are removed.
 func keptInterpreters(bin string, shims []Shim) []Shim {
-	entries, _ := os.ReadDir(bin)
 	var kept []Shim
-	for _, e := range entries {
-		name := e.Name()
-		if _, versioned := pythonMinor(name); !versioned && name != "python" && name != "python3" {
-			continue
-		}
-		if slices.ContainsFunc(shims, func(s Shim) bool { return s.Name == name }) {
-			continue
-		}
-		if target, shim := ScriptTarget(filepath.Join(bin, name)); shim {
-			kept = append(kept, Shim{Name: name, Target: target, Argv0: !inVenv(target), Source: isWrapper(target), Version: pythonVersion(target)})
+	for _, s := range shimsIn(bin) {
+		if IsInterpreterName(s.Name) && !slices.ContainsFunc(shims, func(o Shim) bool { return o.Name == s.Name }) {
+			kept = append(kept, s)
 		}
 	}
 	return kept
 }
 
-func writeIfChanged(name string, data []byte, perm os.FileMode) error {
-	if old, err := os.ReadFile(name); err == nil && string(old) == string(data) {
-		if fi, err := os.Stat(name); err == nil && fi.Mode().Perm() == perm {
-			return nil
+// shimsIn reads the shims nixld wrote in bin back, with their targets.
+func shimsIn(bin string) []Shim {
+	entries, _ := os.ReadDir(bin)
+	var shims []Shim
+	for _, e := range entries {
+		if target, shim := ScriptTarget(filepath.Join(bin, e.Name())); shim {
+			shims = append(shims, newShim(e.Name(), target))
 		}
 	}
+	return shims
+}
+
+func writeIfChanged(name string, data []byte, perm os.FileMode) error {
+	if unchanged(name, data, perm) {
+		return nil
+	}
 	return writeFileAtomic(name, data, perm)
+}
+
+// unchanged reports whether name already holds data with mode perm.
+func unchanged(name string, data []byte, perm os.FileMode) bool {
+	old, err := os.ReadFile(name)
+	if err != nil || string(old) != string(data) {
+		return false
+	}
+	fi, err := os.Stat(name)
+	return err == nil && fi.Mode().Perm() == perm
 }

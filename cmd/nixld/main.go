@@ -364,10 +364,9 @@ func selfPath() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	store := hook.StoreDir()
-	if inDir(self, store) {
-		if found, err := exec.LookPath("nixld"); err == nil && filepath.IsAbs(found) && !inDir(found, store) {
-			if real, err := filepath.EvalSymlinks(found); err == nil && inDir(real, store) {
+	if hook.InStore(self) {
+		if found, err := exec.LookPath("nixld"); err == nil && filepath.IsAbs(found) && !hook.InStore(found) {
+			if real, err := filepath.EvalSymlinks(found); err == nil && hook.InStore(real) {
 				return found, nil
 			}
 		}
@@ -391,10 +390,6 @@ func invokedAs() (string, error) {
 		}
 	}
 	return os.Executable()
-}
-
-func inDir(path, dir string) bool {
-	return strings.HasPrefix(path, strings.TrimSuffix(dir, "/")+"/")
 }
 
 // lookPath finds prog on path, as the shell would after entering.
