@@ -2,11 +2,13 @@ package shells_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -29,9 +31,49 @@ func needShell(t testing.TB, name string) string {
 	t.Helper()
 	path, err := exec.LookPath(name)
 	if err != nil {
-		t.Fatalf("%s is not installed; the test command installs bash, zsh, fish and direnv", name)
+		t.Fatalf("%s is not installed; the test command installs bash, zsh, fish, nu, elvish and direnv", name)
 	}
 	return path
+}
+
+// dumpEnv is code writing the shell's environment, NUL-separated, to a file.
+func dumpEnv(sh shells.Shell, file string) string {
+	if sh.Name() == "nu" {
+		return "^env -0 o> " + sh.Quote(file) + "\n"
+	}
+	return "env -0 > " + sh.Quote(file) + "\n"
+}
+
+// argv runs code in sh without the user's configuration.
+func argv(sh shells.Shell, code string) []string {
+	switch sh.Name() {
+	case "fish":
+		return []string{"fish", "--no-config", "-c", code}
+	case "nu":
+		return []string{"nu", "--no-config-file", "-c", code}
+	case "elvish":
+		return []string{"elvish", "-norc", "-c", shells.ElvishEditorStub + code}
+	}
+	return []string{sh.Name(), "-c", code}
+}
+
+// applied is code that applies export in sh as the hook does. bash, zsh
+// and fish eval it; nu and elvish hooks load it as data, so the real hook
+// runs, with a stand-in nixld that prints it.
+func applied(t testing.TB, sh shells.Shell, export string) string {
+	t.Helper()
+	if sh.Name() != "nu" && sh.Name() != "elvish" {
+		return export
+	}
+	dir := t.TempDir()
+	data, nixld := filepath.Join(dir, "export"), filepath.Join(dir, "nixld")
+	os.WriteFile(data, []byte(export), 0o644)
+	os.WriteFile(nixld, []byte("#!/bin/sh\nexec cat "+shells.Bash.Quote(data)+"\n"), 0o755)
+	hook, err := shells.Hook(sh, nixld)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hook + "\n_nixld_export\n"
 }
 
 // roundTrip sets each value through sh's Export and reads the variables
@@ -41,7 +83,7 @@ func roundTrip(t testing.TB, sh shells.Shell, values []string) {
 	needShell(t, sh.Name())
 	var ops []shells.Op
 	for i, v := range values {
-		// Fish treats names ending in PATH as colon lists; cover both kinds.
+		// Fish and nu keep some variables as lists; cover both kinds.
 		ops = append(ops, shells.Op{Name: fmt.Sprintf("NIXLD_T%d", i), Value: v},
 			shells.Op{Name: fmt.Sprintf("NIXLD_T%d_PATH", i), Value: v})
 	}
@@ -50,17 +92,15 @@ func roundTrip(t testing.TB, sh shells.Shell, values []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sh.Validate(code); err != nil {
+	if err := sh.Validate(code); err != nil && sh.Name() != "nu" && sh.Name() != "elvish" {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "env")
-	code += "env -0 > " + sh.Quote(out) + "\n"
-	cmd := exec.Command(sh.Name(), "-c", code)
-	if sh.Name() == "fish" {
-		cmd = exec.Command("fish", "--no-config", "-c", code)
-	}
+	code = applied(t, sh, code) + dumpEnv(sh, out)
+	a := argv(sh, code)
+	cmd := exec.Command(a[0], a[1:]...)
 	cmd.Env = append(os.Environ(), "NIXLD_GONE=x", "NIXLD_GONE_PATH=x")
-	if msg, err := cmd.CombinedOutput(); err != nil {
+	if msg, err := cmd.CombinedOutput(); err != nil || len(msg) > 0 {
 		t.Fatalf("%s: %v\n%s\ncode:\n%s", sh.Name(), err, msg, code)
 	}
 	data, err := os.ReadFile(out)
@@ -83,6 +123,40 @@ func roundTrip(t testing.TB, sh shells.Shell, values []string) {
 		case !op.Unset && v != op.Value:
 			t.Errorf("%s: %s = %q, want %q", sh.Name(), op.Name, v, op.Value)
 		}
+	}
+	// nu and elvish only quote nixld's own path into code; check Quote by
+	// itself, through each shell's JSON.
+	if sh.Name() == "nu" || sh.Name() == "elvish" {
+		quoteTrip(t, sh, values)
+	}
+}
+
+// quoteTrip has nu or elvish read each quoted value back and print the
+// list as JSON.
+func quoteTrip(t testing.TB, sh shells.Shell, values []string) {
+	t.Helper()
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = sh.Quote(v)
+	}
+	code := "[" + strings.Join(quoted, " ") + "] | to json -r\n"
+	if sh.Name() == "elvish" {
+		code = "put [" + strings.Join(quoted, " ") + "] | to-json\n"
+	}
+	a := argv(sh, code)
+	out, err := exec.Command(a[0], a[1:]...).CombinedOutput()
+	if err != nil {
+		if len(values) > 1 {
+			// Name the value at fault.
+			for _, v := range values {
+				quoteTrip(t, sh, []string{v})
+			}
+		}
+		t.Fatalf("%s: %v: %s\ncode:\n%s", sh.Name(), err, out, code)
+	}
+	var got []string
+	if err := json.Unmarshal(out, &got); err != nil || !slices.Equal(got, values) {
+		t.Fatalf("%s: quoting does not round-trip (%v):\n got %q\nwant %q", sh.Name(), err, got, values)
 	}
 }
 
@@ -162,7 +236,11 @@ func renderAll(t *testing.T, value string) []rendered {
 	for _, name := range shells.Names {
 		sh, _ := shells.Get(name)
 		code, err := shells.Hook(sh, value)
-		add("hook."+name, sh, code, err, true)
+		add(sh.HookTemplate(), sh, code, err, true)
+		if name == "nu" || name == "elvish" {
+			// Their exports are JSON, which roundTrip has their hooks load.
+			continue
+		}
 		code, err = shells.Export(sh, exportOps)
 		add("export", sh, code, err, true)
 	}
@@ -249,12 +327,17 @@ func TestTemplatesLint(t *testing.T) {
 
 // TestTemplatesSource sources each hook, the direnv library and export
 // code in the strictest settings a user may have: bash -euo pipefail,
-// zsh -euo pipefail --no-rcs, fish --no-config. Nothing may go to stderr.
+// zsh -euo pipefail --no-rcs, fish --no-config, nu and elvish without
+// their config. Nothing may go to stderr. (nu and elvish exports are
+// data, which as code is a harmless expression.)
 func TestTemplatesSource(t *testing.T) {
 	argv := map[string][]string{
 		"bash": {"bash", "-euo", "pipefail", "-c", `source "$1"`, "bash"},
 		"zsh":  {"zsh", "--no-rcs", "-euo", "pipefail", "-c", `source "$1"`, "zsh"},
 		"fish": {"fish", "--no-config", "-c", `source $argv[1]`},
+		// nu runs a file as a script; source is for files named in code.
+		"nu":     {"nu", "--no-config-file"},
+		"elvish": {"elvish", "-norc"},
 	}
 	dir := t.TempDir()
 	for i, r := range renderAll(t, awkward) {
@@ -262,7 +345,11 @@ func TestTemplatesSource(t *testing.T) {
 			continue
 		}
 		file := filepath.Join(dir, fmt.Sprint(i))
-		if err := os.WriteFile(file, []byte(r.code), 0o644); err != nil {
+		code := r.code
+		if r.sh.Name() == "elvish" {
+			code = shells.ElvishEditorStub + code
+		}
+		if err := os.WriteFile(file, []byte(code), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		a := argv[r.sh.Name()]

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Runs every nixld test against real shells, then the benchmark against
 # direnv and mise. On Debian it first installs, with apt-get, whatever the
-# tests drive and the machine lacks: bash, zsh, fish, direnv, shellcheck,
-# a C compiler and Python (none may be skipped, in CI or anywhere), Go
-# itself, npm, which fetches mise for the benchmark, and GNU time.
+# tests drive and the machine lacks: bash, zsh, fish, elvish, direnv,
+# the linter shellcheck, a C compiler and Python (none may be skipped, in
+# CI or anywhere), Go itself, npm, which fetches nushell and mise, and GNU
+# time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for tool in bash:bash zsh:zsh fish:fish direnv:direnv shellcheck:shellcheck cc:gcc python3:python3 go:golang-go npm:npm /usr/bin/time:time; do
+for tool in bash:bash zsh:zsh fish:fish elvish:elvish direnv:direnv shellcheck:shellcheck cc:gcc python3:python3 go:golang-go npm:npm /usr/bin/time:time; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 if ! python3 -c 'import venv' >/dev/null 2>&1; then
@@ -37,16 +38,20 @@ if ((${#missing[@]})); then
     "${missing[@]}" libc6-dev ca-certificates >/dev/null
 fi
 
-# mise, a benchmark peer, ships as a binary in an npm package.
-if ! command -v mise >/dev/null 2>&1; then
-  mise_dir=${XDG_CACHE_HOME:-${HOME}/.cache}/nixld-test/mise
-  mise_bin=${mise_dir}/node_modules/@jdxcode/mise-linux-x64/bin
-  if [[ ! -x ${mise_bin}/mise ]]; then
-    echo "test.sh: installing mise from npm" >&2
-    npm install --prefix "${mise_dir}" --no-audit --no-fund --silent @jdxcode/mise-linux-x64@2026.9.15
+# nushell, a shell the tests drive, and mise, a benchmark peer, each ship
+# as a binary in an npm package: npm_tool NAME PACKAGE@VERSION BIN_DIR.
+npm_tool() {
+  command -v "$1" >/dev/null 2>&1 && return
+  local dir=${XDG_CACHE_HOME:-${HOME}/.cache}/nixld-test/$1
+  local bin=${dir}/node_modules/$3
+  if [[ ! -x ${bin}/$1 ]]; then
+    echo "test.sh: installing $1 from npm" >&2
+    npm install --prefix "${dir}" --no-audit --no-fund --silent "$2"
   fi
-  export PATH=${mise_bin}:${PATH}
-fi
+  export PATH=${bin}:${PATH}
+}
+npm_tool nu nushell@0.115.1 @nushell/linux-x64/bin
+npm_tool mise @jdxcode/mise-linux-x64@2026.9.15 @jdxcode/mise-linux-x64/bin
 
 unformatted=$(gofmt -l .)
 if [[ -n $unformatted ]]; then

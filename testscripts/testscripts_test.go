@@ -1,5 +1,5 @@
 // Package testscripts runs nixld end to end: each testdata/*.txtar drives
-// real interactive bash, zsh and fish sessions on a pty, with a real
+// real interactive bash, zsh, fish, nu and elvish sessions on a pty, with a real
 // Python and a probe library that only $NIX_LD_LIBRARY_PATH provides.
 package testscripts
 
@@ -127,7 +127,7 @@ except OSError as e:
 }
 
 func TestScripts(t *testing.T) {
-	for _, sh := range []string{"bash", "zsh", "fish", "direnv", "cc", "python3", "nix-instantiate", "man", "bwrap", "virtualenv", "poetry", "tox", "pipx"} {
+	for _, sh := range []string{"bash", "zsh", "fish", "nu", "elvish", "direnv", "cc", "python3", "nix-instantiate", "man", "bwrap", "virtualenv", "poetry", "tox", "pipx"} {
 		if _, err := exec.LookPath(sh); err != nil {
 			t.Fatalf("%s is not installed; the test command installs it (no shell is skipped)", sh)
 		}
@@ -142,8 +142,10 @@ func TestScripts(t *testing.T) {
 
 func setup(e *testscript.Env) error {
 	home := filepath.Join(e.WorkDir, "home")
-	if err := os.MkdirAll(filepath.Join(home, ".config", "fish"), 0o755); err != nil {
-		return err
+	for _, dir := range []string{"fish", "nushell", "elvish"} {
+		if err := os.MkdirAll(filepath.Join(home, ".config", dir), 0o755); err != nil {
+			return err
+		}
 	}
 	e.Setenv("HOME", home)
 	e.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
@@ -188,6 +190,34 @@ function __test_count --on-event fish_prompt; set -g __test_prompts (math $__tes
 function fish_prompt; printf '[%s]@NIXLD-PROMPT-%s@ ' $status $__test_prompts; end
 nixld hook fish | source
 `,
+		// Prompts are counted in a file: hiding an overlay (a venv's
+		// deactivate) takes back every change to $env made under it.
+		// nu sources files as it parses, so the hook is saved by env.nu,
+		// which nu runs first, for config.nu to source: the way to keep it
+		// current across upgrades that the README gives.
+		".config/nushell/env.nu": `mkdir ~/.cache/nixld
+nixld hook nu | save -f ~/.cache/nixld/init.nu
+`,
+		".config/nushell/config.nu": `$env.config.show_banner = false
+$env.config.history.file_format = 'plaintext'
+$env.PROMPT_COMMAND_RIGHT = ''
+$env.PROMPT_INDICATOR = ''
+$env.config.hooks.pre_prompt = [{|| '.' | save --append $'($env.T)/prompts' }]
+$env.PROMPT_COMMAND = {|| $'[($env.LAST_EXIT_CODE)]@NIXLD-PROMPT-(open --raw $'($env.T)/prompts' | str length)@ ' }
+source ~/.cache/nixld/init.nu
+`,
+		// elvish redraws only the cells of its prompt that changed, which
+		// a transcript cannot show; the numbered line is printed instead,
+		// after nixld's hook. elvish has no exit status: 1 means the last
+		// command raised an exception.
+		".config/elvish/rc.elv": `eval (nixld hook elvish | slurp)
+var __test_prompts = 0
+var __test_status = 0
+set edit:after-command = [{|m| if (eq $m[error] $nil) { set __test_status = 0 } else { set __test_status = 1 } }]
+set edit:before-readline = [$@edit:before-readline {|| set __test_prompts = (+ $__test_prompts 1); echo '['$__test_status']@NIXLD-PROMPT-'$__test_prompts'@' }]
+set edit:prompt = {|| put '> ' }
+set edit:rprompt = {|| }
+`,
 	}
 	for name, content := range rc {
 		if err := os.WriteFile(filepath.Join(home, name), []byte(content), 0o644); err != nil {
@@ -217,9 +247,16 @@ var (
 // weird is a directory name that needs every kind of quoting.
 const weird = "it's a \"$HOME\" `dir`\\ with\ttab and\nnewline"
 
-var shellArgv = map[string][]string{"bash": {"bash", "-i"}, "zsh": {"zsh", "-i"}, "fish": {"fish", "-i"}}
+// allShells are the shells nixld supports, each driven by the tests.
+var allShells = []string{"bash", "zsh", "fish", "nu", "elvish"}
 
-// shellCmd: shell [-e NAME]... bash|zsh|fish FILE
+var shellArgv = map[string][]string{"bash": {"bash", "-i"}, "zsh": {"zsh", "-i"}, "fish": {"fish", "-i"}, "nu": {"nu"}, "elvish": {"elvish"}}
+
+// cursorQuery is how nu's line editor asks where the cursor is; it waits
+// for the answer, which a terminal gives.
+var cursorQuery = []byte("\x1b[6n")
+
+// shellCmd: shell [-e NAME]... bash|zsh|fish|nu|elvish FILE
 //
 // It starts the shell interactively on a pty, as a terminal would, and
 // types each line of FILE after the previous prompt appeared, then exit.
@@ -233,7 +270,7 @@ func shellCmd(ts *testscript.TestScript, neg bool, args []string) {
 		pass, args = append(pass, args[1]), args[2:]
 	}
 	if len(args) != 2 || shellArgv[args[0]] == nil {
-		ts.Fatalf("usage: shell [-e NAME]... bash|zsh|fish FILE")
+		ts.Fatalf("usage: shell [-e NAME]... bash|zsh|fish|nu|elvish FILE")
 	}
 	sh := args[0]
 	lines := strings.Split(strings.TrimRight(ts.ReadFile(args[1]), "\n"), "\n")
@@ -255,9 +292,15 @@ func shellCmd(ts *testscript.TestScript, neg bool, args []string) {
 	chunks := make(chan []byte)
 	go func() {
 		buf := make([]byte, 4096)
+		var tail []byte // a query may straddle two reads
 		for {
 			n, err := tty.Read(buf)
 			if n > 0 {
+				seen := append(tail, buf[:n]...)
+				for range bytes.Count(seen, cursorQuery) {
+					tty.Write([]byte("\x1b[1;1R"))
+				}
+				tail = append([]byte(nil), seen[max(0, len(seen)-len(cursorQuery)+1):]...)
 				chunks <- append([]byte(nil), buf[:n]...)
 			}
 			if err != nil {
@@ -283,8 +326,14 @@ func shellCmd(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	waitFor(1, "start")
+	// nu and elvish check a line as it is typed and show errors in the
+	// half-typed word; a terminal's bracketed paste gives them it whole.
+	paste := func(line string) string { return line }
+	if sh == "nu" || sh == "elvish" {
+		paste = func(line string) string { return "\x1b[200~" + line + "\x1b[201~" }
+	}
 	for i, line := range lines {
-		_, err := tty.Write([]byte(line + "\r"))
+		_, err := tty.Write([]byte(paste(line) + "\r"))
 		ts.Check(err)
 		if line != "exit" {
 			waitFor(i+2, line)
@@ -321,11 +370,17 @@ func shellCmd(ts *testscript.TestScript, neg bool, args []string) {
 //	forall grep [-count=N] RE FILE    $WORK/SHELL/FILE matches RE (N times)
 //
 // with ! negating the grep. A shell that did not run fails the check.
+// The shells are all five, or those a script names in $FORALL (with
+// "env FORALL=bash,zsh,fish,nu", and a comment saying why).
 func forallCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 3 {
 		ts.Fatalf("usage: forall cmp FILE WANT | forall same FILE1 FILE2 | forall grep [-count=N] RE FILE")
 	}
-	for _, sh := range []string{"bash", "zsh", "fish"} {
+	shells := allShells
+	if only := ts.Getenv("FORALL"); only != "" {
+		shells = strings.Split(only, ",")
+	}
+	for _, sh := range shells {
 		at := func(file string) string { return filepath.Join(ts.Getenv("WORK"), sh, file) }
 		switch args[0] {
 		case "cmp":

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/nixld/nixld/shells"
 )
 
 func TestHookWalkMatchesNixld(t *testing.T) {
@@ -63,41 +65,69 @@ func TestHookWalkMatchesNixld(t *testing.T) {
 		// Root reads everything; an unreadable ancestor needs a real user.
 		asUser = []string{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"}
 	}
-	walk := map[string]string{
-		"bash": `eval "$(` + w.nixld + ` hook bash)"; cd -- "$1" && { _nixld_find && echo yes || echo no; }`,
-		"zsh":  `eval "$(` + w.nixld + ` hook zsh)"; cd -- "$1" && { _nixld_find && echo yes || echo no; }`,
-		"fish": w.nixld + ` hook fish | source; cd $argv[1]; and if _nixld_find; echo yes; else; echo no; end`,
+	hook := func(sh string) string {
+		out, err := exec.Command(w.nixld, "hook", sh).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out)
 	}
-	argv := map[string][]string{"bash": {"bash", "--norc", "-c"}, "zsh": {"zsh", "-f", "-c"}, "fish": {"fish", "--no-config", "-c"}}
+	// Each shell's walk, from the directory in $WALK_DIR.
+	walk := map[string]string{
+		"bash":   `eval "$(` + w.nixld + ` hook bash)"; cd -- "$WALK_DIR" && { _nixld_find && echo yes || echo no; }`,
+		"zsh":    `eval "$(` + w.nixld + ` hook zsh)"; cd -- "$WALK_DIR" && { _nixld_find && echo yes || echo no; }`,
+		"fish":   w.nixld + ` hook fish | source; cd $WALK_DIR; and if _nixld_find; echo yes; else; echo no; end`,
+		"nu":     hook("nu") + "\ncd $env.WALK_DIR\nprint (if (_nixld_find) { 'yes' } else { 'no' })\n",
+		"elvish": shells.ElvishEditorStub + hook("elvish") + "\ncd $E:WALK_DIR\nif (_nixld_find) { echo yes } else { echo no }\n",
+	}
+	// nu comes from npm, under a home other users may not reach.
+	nu, err := exec.LookPath("nu")
+	if err != nil {
+		t.Fatal("nu is not installed; the test command installs it")
+	}
+	if data, err := os.ReadFile(nu); err == nil {
+		nu = filepath.Join(root, "nu")
+		os.WriteFile(nu, data, 0o755)
+	}
+	argv := map[string][]string{"bash": {"bash", "--norc", "-c"}, "zsh": {"zsh", "-f", "-c"}, "fish": {"fish", "--no-config", "-c"},
+		"nu": {nu, "--no-config-file", "-c"}, "elvish": {"elvish", "-norc", "-c"}}
 	env := append(os.Environ(), "HOME="+root, "XDG_DATA_HOME="+root+"/data", "XDG_STATE_HOME="+root+"/state")
-	for _, dir := range dirs {
-		// nixld's answer: a project, or something to say (both mean the
-		// hook must call it), or none.
+	// nixld's answer: a project, or something to say (both mean the hook
+	// must call it), or none, for a shell whose $PWD is pwd.
+	nixldSays := func(dir, pwd string) string {
 		cmd := exec.Command(w.nixld, "status")
 		cmd.Args = append(asUser, w.nixld, "status")
 		cmd.Path, _ = exec.LookPath(cmd.Args[0])
-		cmd.Dir, cmd.Env = dir, append(env, "PWD="+dir)
+		cmd.Dir, cmd.Env = dir, append(env, "PWD="+pwd)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("nixld status in %s: %v\n%s", dir, err, out)
 		}
-		want := "yes"
 		if strings.Contains(string(out), "project:    none") && dir != long {
 			// Past 1,000 characters the walk leaves the answer to nixld,
 			// as characters are not bytes.
-			want = "no"
+			return "no"
 		}
-		for _, sh := range []string{"bash", "zsh", "fish"} {
-			args := append(append(append([]string{}, asUser...), argv[sh]...), walk[sh])
-			if sh != "fish" {
-				args = append(args, sh)
+		return "yes"
+	}
+	for _, dir := range dirs {
+		logical := nixldSays(dir, dir)
+		// elvish's cd sets $pwd and $PWD to the physical path.
+		physical, err := filepath.EvalSymlinks(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sh := range []string{"bash", "zsh", "fish", "nu", "elvish"} {
+			want := logical
+			if sh == "elvish" {
+				want = nixldSays(dir, physical)
 			}
-			args = append(args, dir)
+			args := append(append(append([]string{}, asUser...), argv[sh]...), walk[sh])
 			cmd := exec.Command(args[0], args[1:]...)
-			cmd.Env = env
+			cmd.Env = append(env, "WALK_DIR="+dir)
 			got, err := cmd.CombinedOutput()
 			if err != nil || strings.TrimSpace(string(got)) != want {
-				t.Errorf("%s in %s: walk says %q (%v), nixld says %s:\n%s", sh, strings.TrimPrefix(dir, root), got, err, want, out)
+				t.Errorf("%s in %s: walk says %q (%v), nixld says %s", sh, strings.TrimPrefix(dir, root), got, err, want)
 			}
 		}
 	}

@@ -45,6 +45,9 @@ LD_LIBRARY_PATH exactly.
 
   eval "$(nixld hook bash)"      # ~/.bashrc   (zsh: ~/.zshrc)
   nixld hook fish | source       # ~/.config/fish/config.fish
+  eval (nixld hook elvish | slurp)                # ~/.config/elvish/rc.elv
+  nixld hook nu | save -f ~/.cache/nixld/init.nu  # then, in config.nu:
+  source ~/.cache/nixld/init.nu
   nixld init                     # in a project: write and allow .nixld.toml`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -59,7 +62,7 @@ LD_LIBRARY_PATH exactly.
 // oneShell accepts exactly one argument naming a supported shell.
 func oneShell(cmd *cobra.Command, args []string) error {
 	if len(args) != 1 {
-		return fmt.Errorf("%s: name one shell: bash, zsh or fish", cmd.Name())
+		return fmt.Errorf("%s: name one shell: %s", cmd.Name(), shells.NameList())
 	}
 	_, err := shells.Get(args[0])
 	return err
@@ -67,7 +70,7 @@ func oneShell(cmd *cobra.Command, args []string) error {
 
 func hookCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:       "hook bash|zsh|fish",
+		Use:       "hook bash|zsh|fish|nu|elvish",
 		Short:     "Print the prompt hook to eval in the shell's rc file",
 		ValidArgs: shells.Names,
 		Args:      oneShell,
@@ -80,7 +83,7 @@ func hookCmd() *cobra.Command {
 
 func exportCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:       "export bash|zsh|fish",
+		Use:       "export bash|zsh|fish|nu|elvish",
 		Short:     "Print code that moves the shell to the state for the working directory",
 		ValidArgs: shells.Names,
 		Args:      oneShell,
