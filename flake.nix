@@ -21,6 +21,8 @@
           bash-completion
           zsh
           fish
+          nushell
+          elvish
           direnv
           shellcheck
           python3
@@ -28,6 +30,11 @@
           man-db
           nix
           util-linux
+          bubblewrap
+          python3Packages.virtualenv
+          poetry
+          python3Packages.tox
+          pipx
         ];
       # A module whose package defaults to this flake's build.
       withPackage =

@@ -9,6 +9,7 @@
 let
   cfg = config.programs.nixld;
   hook = import ./hook-lines.nix (lib.getExe cfg.package);
+  nu = hook.nu "${config.xdg.cacheHome}/nixld/init.nu";
 in
 {
   options.programs.nixld = {
@@ -21,6 +22,8 @@ in
     enableZshIntegration = lib.hm.shell.mkZshIntegrationOption { inherit config; };
 
     enableFishIntegration = lib.hm.shell.mkFishIntegrationOption { inherit config; };
+
+    enableNushellIntegration = lib.hm.shell.mkNushellIntegrationOption { inherit config; };
 
     direnv.enable = lib.mkOption {
       type = lib.types.bool;
@@ -44,6 +47,11 @@ in
     );
 
     programs.fish.interactiveShellInit = lib.mkIf cfg.enableFishIntegration hook.fish;
+
+    programs.nushell = lib.mkIf cfg.enableNushellIntegration {
+      extraEnv = nu.env;
+      extraConfig = nu.config;
+    };
 
     # As nix-direnv's library: a file in direnv's lib directory.
     xdg.configFile."direnv/lib/nixld.sh" = lib.mkIf cfg.direnv.enable {

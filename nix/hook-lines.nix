@@ -12,4 +12,15 @@ nixld: {
   fish = ''
     ${nixld} hook fish | source
   '';
+  # nu sources files as it parses config.nu, so env.nu, which runs first,
+  # saves the hook where config.nu sources it.
+  nu = initFile: {
+    env = ''
+      mkdir ${dirOf initFile}
+      ${nixld} hook nu | save -f ${initFile}
+    '';
+    config = ''
+      source ${initFile}
+    '';
+  };
 }

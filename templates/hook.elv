@@ -7,6 +7,10 @@ use str
 
 var _nixld_pwd = ''
 var _nixld_path = ''
+# The directory and PATH the last prompt saw, as the one key of a map. A
+# prompt only looks the key up: in elvish a comparison captures output,
+# which costs more than all the rest of a prompt here.
+var _nixld_seen = [&]
 
 # Functions come before their callers: elvish resolves names as it compiles.
 
@@ -28,24 +32,37 @@ fn _nixld_export {
 
 # Whether $pwd or a directory above it holds a regular .nixld.toml, found
 # as nixld finds it (symlinks followed), with builtins only: a cd outside
-# projects forks nothing. A long path (over 1,000 bytes) is left to nixld.
+# projects forks nothing. A long path (over 1,000 bytes) is left to nixld,
+# which says whether it is too long.
 fn _nixld_find {
-  var dir = $pwd
-  if (>= (count $dir) 1000) {
+  # Slicing fails for a path under 1,000 bytes; unlike a comparison it
+  # captures no output.
+  var long = $false
+  try {
+    var _ = $pwd[1000..]
+    set long = $true
+  } catch {
+  }
+  if $long {
     put $true
     return
   }
-  while $true {
-    if (path:is-regular &follow-symlink $dir/.nixld.toml) {
+  # Every ancestor's .nixld.toml, nearest first, built without output
+  # captures, of which each costs elvish more than a stat.
+  var dir = ''
+  var configs = [/.nixld.toml]
+  var parts = [(str:split / $pwd)]
+  for part $parts[1..] {
+    set dir = $dir/$part
+    set configs = [$dir/.nixld.toml $@configs]
+  }
+  for config $configs {
+    if (path:is-regular &follow-symlink $config) {
       put $true
       return
     }
-    if (eq $dir /) {
-      put $false
-      return
-    }
-    set dir = (path:dir $dir)
   }
+  put $false
 }
 
 fn _nixld_hook {
@@ -62,6 +79,7 @@ fn _nixld_hook {
       _nixld_export
     }
   }
+  set _nixld_seen = [&$E:PWD"\x00"$E:PATH=$true]
 }
 
 # Re-evaluate the directory after any nixld command (allow, deny, init...);
@@ -72,6 +90,7 @@ fn nixld {|@args|
     {{.Self}} $@args
   } finally {
     set _nixld_pwd = ''
+    set _nixld_seen = [&]
   }
 }
 
@@ -86,5 +105,11 @@ fn _nixld_ours {|hook|
 
 # Install once, however often rc.elv evaluates this: a hook from an
 # earlier evaluation, which called an older nixld perhaps, is replaced.
-set edit:before-readline = [(each {|hook| if (not (_nixld_ours $hook)) { put $hook } } $edit:before-readline) {|| _nixld_hook }]
+set edit:before-readline = [(each {|hook| if (not (_nixld_ours $hook)) { put $hook } } $edit:before-readline) {||
+    try {
+      var _ = $_nixld_seen[$E:PWD"\x00"$E:PATH]
+    } catch {
+      _nixld_hook
+    }
+  }]
 edit:add-var nixld~ $nixld~

@@ -22,28 +22,98 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nixld/nixld/shells"
 )
 
 var (
-	shellNames = []string{"bash", "zsh", "fish"}
+	shellNames = []string{"bash", "zsh", "fish", "nu", "elvish"}
 	toolNames  = []string{"nixld", "direnv", "mise"}
 )
 
 // firePrompt is, per shell, what the shell runs before drawing a prompt.
-// zsh runs chpwd_functions on cd by itself, and fish its PWD handlers.
+// zsh runs chpwd_functions on cd by itself, fish its PWD handlers and
+// elvish its after-chdir functions; for nu, __fire (in preamble) does what
+// its line editor does.
 var firePrompt = map[string]string{
-	"bash": `eval "$PROMPT_COMMAND"`,
-	"zsh":  `for f in $precmd_functions; do $f; done`,
-	"fish": `emit fish_prompt`,
+	"bash":   `eval "$PROMPT_COMMAND"`,
+	"zsh":    `for f in $precmd_functions; do $f; done`,
+	"fish":   `emit fish_prompt`,
+	"nu":     `__fire`,
+	"elvish": `for hook $edit:before-readline { $hook }`,
+}
+
+// preamble is code a shell's timing script starts with.
+var preamble = map[string]string{
+	// Before each prompt nu runs the env_change hooks of every variable
+	// that changed since the last one, then pre_prompt; a hook is a
+	// closure, or a record whose code runs if its condition holds. nu
+	// compares in Rust; here the same variables are compared in every loop,
+	// hooked or bare, so that comparing costs no tool anything.
+	"nu": `$env.__seen = {}
+$env.__checked = false
+const watched = [PWD PATH _nixld]
+def --env __run [hook, ...args] {
+  if ($hook | describe) == closure {
+    do --env $hook ...$args
+  } else if (do $hook.condition ...$args) {
+    do --env $hook.code ...$args
+  }
+}
+def --env __fire [] {
+  let changes = $env.config.hooks.env_change? | default {}
+  if not $env.__checked and ($changes | columns | any {|name| $name not-in $watched }) {
+    error make {msg: $"add to watched: ($changes | columns)"}
+  }
+  $env.__checked = $changes != {}
+  for name in $watched {
+    let was = $env.__seen | get -o $name
+    let now = $env | get -o $name
+    if $was != $now {
+      $env.__seen = $env.__seen | upsert $name $now
+      for hook in ($changes | get -o $name | default []) { __run $hook $was $now }
+    }
+  }
+  for hook in ($env.config.hooks.pre_prompt? | default []) { __run $hook }
+}
+`,
+	"elvish": shells.ElvishEditorStub,
 }
 
 // hookLine is, per tool and shell, the line a user puts in the rc file;
-// %s is the tool's path.
+// %s is the tool's path. nu's lines name a file setup writes first, as nu
+// sources files while it parses.
 var hookLine = map[string]map[string]string{
-	"nixld":  {"bash": `eval "$(%s hook bash)"`, "zsh": `eval "$(%s hook zsh)"`, "fish": `%s hook fish | source`},
-	"direnv": {"bash": `eval "$(%s hook bash)"`, "zsh": `eval "$(%s hook zsh)"`, "fish": `%s hook fish | source`},
-	"mise":   {"bash": `eval "$(%s activate bash)"`, "zsh": `eval "$(%s activate zsh)"`, "fish": `%s activate fish | source`},
+	"nixld": {"bash": `eval "$(%s hook bash)"`, "zsh": `eval "$(%s hook zsh)"`, "fish": `%s hook fish | source`,
+		"nu": `source %s`, "elvish": `eval (%s hook elvish | slurp)`},
+	"direnv": {"bash": `eval "$(%s hook bash)"`, "zsh": `eval "$(%s hook zsh)"`, "fish": `%s hook fish | source`,
+		"nu": `source %s`, "elvish": direnvElvish},
+	// mise's nu code is a module, and its elvish code goes in a namespace
+	// of its own, as mise's documentation has them.
+	"mise": {"bash": `eval "$(%s activate bash)"`, "zsh": `eval "$(%s activate zsh)"`, "fish": `%s activate fish | source`,
+		"nu": `use %s`, "elvish": "var mise: = (ns [&edit:=$edit:])\neval (%s activate elvish | slurp) &ns=$mise: &on-end={|ns| set mise: = $ns }\nmise:activate"},
 }
+
+// direnv has no nu hook; nushell's cookbook gives this one.
+const direnvNu = `$env.config.hooks.pre_prompt = ($env.config.hooks.pre_prompt? | default [] | append {||
+  ^%s export json | from json | default {} | load-env
+  $env.PATH = $env.PATH | split row (char esep)
+})
+`
+
+// direnvElvish is the elvish hook current direnv prints; Debian's direnv
+// still writes "except", which elvish 0.19 no longer parses.
+const direnvElvish = `set edit:before-readline = [$@edit:before-readline {||
+  try {
+    var m = [(%s export elvish | from-json)]
+    if (> (count $m) 0) {
+      set m = (all $m)
+      keys $m | each {|k| if $m[$k] { set-env $k $m[$k] } else { unset-env $k } }
+    }
+  } catch e {
+    echo $e
+  }
+}]`
 
 // A bench is a home, a project with a bin directory and a subdirectory,
 // and two directories outside it, under one environment.
@@ -119,14 +189,39 @@ func (b *bench) setup(tb testing.TB, sh, tool string) string {
 		}
 		b.run(tb, b.proj, path, "trust")
 	}
-	return fmt.Sprintf(hookLine[tool][sh], path)
+	if sh != "nu" {
+		return fmt.Sprintf(hookLine[tool][sh], path)
+	}
+	var code string
+	switch tool {
+	case "nixld":
+		code = b.run(tb, b.root, path, "hook", "nu")
+	case "direnv":
+		code = fmt.Sprintf(direnvNu, shells.Nu.Quote(path))
+	case "mise":
+		code = b.run(tb, b.root, path, "activate", "nu")
+	}
+	file := filepath.Join(b.root, tool+".nu")
+	if err := os.WriteFile(file, []byte(code), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return fmt.Sprintf(hookLine[tool][sh], shells.Nu.Quote(file))
 }
+
+// noop is the command that does nothing, where ":" is not one.
+var noop = map[string]string{"nu": "null", "elvish": "nop"}
 
 // loop returns shell code that runs the phases n times, each phase a
 // command followed by firing the prompt, and prints the microseconds
 // spent in each phase. fish has no clock without a fork, so it times the
 // whole loop and shares it evenly between the phases.
 func loop(sh string, phases []string, n int) string {
+	phases = slices.Clone(phases)
+	for i, p := range phases {
+		if p == ":" && noop[sh] != "" {
+			phases[i] = noop[sh]
+		}
+	}
 	var body strings.Builder
 	switch sh {
 	case "bash":
@@ -141,6 +236,18 @@ func loop(sh string, phases []string, n int) string {
 		}
 		return fmt.Sprintf("zmodload zsh/datetime\nt=(%s)\nfor ((i = 0; i < %d; i++)); do\n%sdone\nprint -f '%%.0f ' $t; print\n",
 			strings.TrimSpace(strings.Repeat("0.0 ", len(phases))), n, body.String())
+	case "nu":
+		for i, p := range phases {
+			fmt.Fprintf(&body, "let s = date now; %s; %s; $t = $t | update %d {|x| $x + ((date now) - $s | into int) }\n", p, firePrompt[sh], i)
+		}
+		return fmt.Sprintf("mut t = [%s]\nfor i in 1..%d {\n%s}\nprint ($t | each {|x| $x // 1000 } | str join ' ')\n",
+			strings.TrimSpace(strings.Repeat("0 ", len(phases))), n, body.String())
+	case "elvish":
+		for i, p := range phases {
+			fmt.Fprintf(&body, "time &on-end={|d| set t[%d] = (+ $t[%d] $d) } { %s; %s }\n", i, i, p, firePrompt[sh])
+		}
+		return fmt.Sprintf("var t = [%s]\nfor i [(range %d)] {\n%s}\necho (each {|x| printf '%%.0f ' (* $x 1000000) } $t)\n",
+			strings.TrimSpace(strings.Repeat("(num 0) ", len(phases))), n, body.String())
 	default:
 		for _, p := range phases {
 			fmt.Fprintf(&body, "%s; %s\n", p, firePrompt[sh])
@@ -155,19 +262,25 @@ func loop(sh string, phases []string, n int) string {
 // loop timed again.
 func (b *bench) measure(tb testing.TB, sh, hook, start string, phases []string, n int) []time.Duration {
 	tb.Helper()
-	script := loop(sh, phases, n) + "cd " + start + "\n" + hook + "\n" + firePrompt[sh] + "\n" + loop(sh, phases, n)
+	script := preamble[sh] + loop(sh, phases, n) + "cd " + start + "\n" + hook + "\n" + firePrompt[sh] + "\n" + loop(sh, phases, n)
 	argv := []string{sh, "-c", script}
 	switch sh {
 	case "fish":
 		argv = []string{"fish", "--no-config", "-c", script}
 	case "zsh":
 		argv = []string{"zsh", "-f", "-c", script}
+	case "nu":
+		argv = []string{"nu", "--no-config-file", "-c", script}
+	case "elvish":
+		argv = []string{"elvish", "-norc", "-c", script}
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir, cmd.Env = start, b.env
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		tb.Fatalf("%s with %s: %v\n%s", sh, hook, err, out)
+		tb.Fatalf("%s with %s: %v\n%s%s", sh, hook, err, out, stderr.String())
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	if len(lines) != 2 {
