@@ -1,6 +1,6 @@
 # nixld hook for nushell. Save it, and source it from config.nu, as zoxide
-# and starship are (again after upgrading nixld):
-#   nixld hook nu | save -f ~/.cache/nixld/init.nu
+# and starship are (again after upgrading nixld, or in env.nu each time):
+#   mkdir ~/.cache/nixld; nixld hook nu | save -f ~/.cache/nixld/init.nu
 #   source ~/.cache/nixld/init.nu
 # nixld runs only when the directory changed (an env_change hook on PWD),
 # and outside projects not even then. $env.LAST_EXIT_CODE is kept.
@@ -30,7 +30,8 @@ def --env _nixld_hook [] {
 # (overlay hide) may have put a left project's shims back; nixld takes
 # them out.
 def --env _nixld_path_hook [] {
-  if ($env._NIXLD_STATE? | is-empty) and ($env.PATH | any {|dir| $dir =~ '/nixld/shims/' }) {
+  # to text: PATH is a list, unless the user's config made it a string.
+  if ($env._NIXLD_STATE? | is-empty) and ($env.PATH | to text | str contains '/nixld/shims/') {
     _nixld_export
   }
 }

@@ -45,9 +45,9 @@ LD_LIBRARY_PATH exactly.
 
   eval "$(nixld hook bash)"      # ~/.bashrc   (zsh: ~/.zshrc)
   nixld hook fish | source       # ~/.config/fish/config.fish
-  eval (nixld hook elvish | slurp)                # ~/.config/elvish/rc.elv
-  nixld hook nu | save -f ~/.cache/nixld/init.nu  # then, in config.nu:
-  source ~/.cache/nixld/init.nu
+  eval (nixld hook elvish | slurp)   # ~/.config/elvish/rc.elv
+  mkdir ~/.cache/nixld; nixld hook nu | save -f ~/.cache/nixld/init.nu
+  source ~/.cache/nixld/init.nu      # config.nu (see the README)
   nixld init                     # in a project: write and allow .nixld.toml`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
