@@ -57,12 +57,15 @@ func argv(sh shells.Shell, code string) []string {
 	return []string{sh.Name(), "-c", code}
 }
 
+// loadsData tells the shells whose exports are JSON their hooks load.
+func loadsData(sh shells.Shell) bool { return sh.Name() == "nu" || sh.Name() == "elvish" }
+
 // applied is code that applies export in sh as the hook does. bash, zsh
 // and fish eval it; nu and elvish hooks load it as data, so the real hook
 // runs, with a stand-in nixld that prints it.
 func applied(t testing.TB, sh shells.Shell, export string) string {
 	t.Helper()
-	if sh.Name() != "nu" && sh.Name() != "elvish" {
+	if !loadsData(sh) {
 		return export
 	}
 	dir := t.TempDir()
@@ -92,7 +95,7 @@ func roundTrip(t testing.TB, sh shells.Shell, values []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sh.Validate(code); err != nil && sh.Name() != "nu" && sh.Name() != "elvish" {
+	if err := sh.Validate(code); err != nil && !loadsData(sh) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "env")
@@ -126,7 +129,7 @@ func roundTrip(t testing.TB, sh shells.Shell, values []string) {
 	}
 	// nu and elvish only quote nixld's own path into code; check Quote by
 	// itself, through each shell's JSON.
-	if sh.Name() == "nu" || sh.Name() == "elvish" {
+	if loadsData(sh) {
 		quoteTrip(t, sh, values)
 	}
 }
@@ -237,7 +240,7 @@ func renderAll(t *testing.T, value string) []rendered {
 		sh, _ := shells.Get(name)
 		code, err := shells.Hook(sh, value)
 		add(sh.HookTemplate(), sh, code, err, true)
-		if name == "nu" || name == "elvish" {
+		if loadsData(sh) {
 			// Their exports are JSON, which roundTrip has their hooks load.
 			continue
 		}
