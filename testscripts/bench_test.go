@@ -259,10 +259,9 @@ func loop(sh string, phases []string, n int) string {
 		n, body.String(), len(phases), len(phases))
 }
 
-// measure returns what a hook adds to each phase in shell sh: the loop is
-// timed bare, then the hook is installed, a prompt fired in start, and the
-// loop timed again.
-func (b *bench) measure(tb testing.TB, sh, hook, start string, phases []string, n int) []time.Duration {
+// measure times each phase in shell sh: the loop is timed bare, then the
+// hook is installed, a prompt fired in start, and the loop timed again.
+func (b *bench) measure(tb testing.TB, sh, hook, start string, phases []string, n int) loopCost {
 	tb.Helper()
 	script := preamble[sh] + loop(sh, phases, n) + "cd " + start + "\n" + hook + "\n" + firePrompt[sh] + "\n" + loop(sh, phases, n)
 	argv := []string{sh, "-c", script}
@@ -292,28 +291,40 @@ func (b *bench) measure(tb testing.TB, sh, hook, start string, phases []string, 
 	if len(bare) != len(phases) || len(hooked) != len(phases) {
 		tb.Fatalf("%s with %s printed %q", sh, hook, out)
 	}
-	per := make([]time.Duration, len(phases))
+	c := loopCost{make([]time.Duration, len(phases)), make([]time.Duration, len(phases))}
 	for i := range phases {
 		x, err1 := strconv.ParseFloat(bare[i], 64)
 		y, err2 := strconv.ParseFloat(hooked[i], 64)
 		if err1 != nil || err2 != nil {
 			tb.Fatalf("%s with %s printed %q", sh, hook, out)
 		}
-		per[i] = time.Duration(max(y-x, 0) * 1000 / float64(n))
+		c.bare[i] = time.Duration(x * 1000 / float64(n))
+		c.hooked[i] = time.Duration(y * 1000 / float64(n))
 	}
-	return per
+	return c
 }
 
-// best repeats a measurement and keeps, per phase, the lowest figure:
-// other work on the machine only ever adds time.
-func best(tries int, m func() []time.Duration) []time.Duration {
+// loopCost is what one iteration of each phase took, without the hook
+// and with it.
+type loopCost struct{ bare, hooked []time.Duration }
+
+// best repeats a measurement and keeps, per phase, the lowest bare and
+// the lowest hooked figure, as other work on the machine only ever adds
+// time, and returns what the hook adds. (The lowest difference instead
+// would favour a run whose bare loop happened to be slow.)
+func best(tries int, m func() loopCost) []time.Duration {
 	r := m()
 	for range tries - 1 {
-		for i, d := range m() {
-			r[i] = min(r[i], d)
+		c := m()
+		for i := range r.bare {
+			r.bare[i], r.hooked[i] = min(r.bare[i], c.bare[i]), min(r.hooked[i], c.hooked[i])
 		}
 	}
-	return r
+	added := make([]time.Duration, len(r.bare))
+	for i := range added {
+		added[i] = max(r.hooked[i]-r.bare[i], 0)
+	}
+	return added
 }
 
 // iterations keeps slow loops short: direnv and mise fork on every prompt,
@@ -401,14 +412,14 @@ func BenchmarkPeers(b *testing.B) {
 		add("prompt, directory unchanged", sh, toolNames, func(tool string) time.Duration {
 			bn := newBench(b, nil)
 			hook := bn.setup(b, sh, tool)
-			return best(3, func() []time.Duration {
+			return best(3, func() loopCost {
 				return bn.measure(b, sh, hook, bn.proj, []string{":"}, iterations(tool, false))
 			})[0]
 		})
 		add("cd outside projects", sh, toolNames, func(tool string) time.Duration {
 			bn := newBench(b, nil)
 			hook := bn.setup(b, sh, tool)
-			return best(3, func() []time.Duration {
+			return best(3, func() loopCost {
 				return bn.measure(b, sh, hook, bn.out2, []string{"cd " + bn.out1, "cd " + bn.out2}, iterations(tool, false))
 			})[0]
 		})
@@ -417,7 +428,7 @@ func BenchmarkPeers(b *testing.B) {
 	for _, tool := range toolNames {
 		bn := newBench(b, nil)
 		hook := bn.setup(b, "bash", tool)
-		inOut[tool] = best(3, func() []time.Duration {
+		inOut[tool] = best(3, func() loopCost {
 			return bn.measure(b, "bash", hook, bn.out2, []string{"cd " + bn.proj, "cd " + bn.proj + "/sub", "cd " + bn.out2}, iterations(tool, true))
 		})
 	}
@@ -428,7 +439,7 @@ func BenchmarkPeers(b *testing.B) {
 		return func(tool string) time.Duration {
 			bn := newBench(b, extraPath, extraEnv...)
 			hook := bn.setup(b, "bash", tool)
-			return best(3, func() []time.Duration {
+			return best(3, func() loopCost {
 				return bn.measure(b, "bash", hook, bn.out2, []string{"cd " + bn.proj, "cd " + bn.out2}, iterations(tool, true))
 			})[0]
 		}
@@ -537,7 +548,7 @@ func TestPromptCost(t *testing.T) {
 			bn := newBench(t, nil)
 			hook := bn.setup(t, sh, tool)
 			n := map[string]int{"nixld": 5000, "direnv": 30}[tool]
-			costs[tool] = best(3, func() []time.Duration { return bn.measure(t, sh, hook, bn.proj, []string{":"}, n) })[0]
+			costs[tool] = best(3, func() loopCost { return bn.measure(t, sh, hook, bn.proj, []string{":"}, n) })[0]
 		}
 		t.Logf("%-4s prompt: nixld %s, direnv %s", sh, ms(costs["nixld"]), ms(costs["direnv"]))
 		if costs["nixld"] >= goal {
