@@ -2,6 +2,7 @@ package shells_test
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math/rand"
@@ -39,9 +40,9 @@ func needShell(t testing.TB, name string) string {
 // dumpEnv is code writing the shell's environment, NUL-separated, to a file.
 func dumpEnv(sh shells.Shell, file string) string {
 	if sh.Name() == "nu" {
-		return "^env -0 o> " + sh.Quote(file) + "\n"
+		return "^/usr/bin/env -0 o> " + sh.Quote(file) + "\n"
 	}
-	return "env -0 > " + sh.Quote(file) + "\n"
+	return "/usr/bin/env -0 > " + sh.Quote(file) + "\n"
 }
 
 // argv runs code in sh without the user's configuration.
@@ -90,7 +91,10 @@ func roundTrip(t testing.TB, sh shells.Shell, values []string) {
 		ops = append(ops, shells.Op{Name: fmt.Sprintf("NIXLD_T%d", i), Value: v},
 			shells.Op{Name: fmt.Sprintf("NIXLD_T%d_PATH", i), Value: v})
 	}
-	ops = append(ops, shells.Op{Name: "NIXLD_GONE", Unset: true}, shells.Op{Name: "NIXLD_GONE_PATH", Unset: true})
+	ops = append(ops, shells.Op{Name: "NIXLD_GONE", Unset: true}, shells.Op{Name: "NIXLD_GONE_PATH", Unset: true},
+		// PATH itself, which fish and nu keep as lists, with empty entries
+		// (each means the working directory) and a space kept as they are.
+		shells.Op{Name: "PATH", Value: ":/usr/bin::/with space/it's:/bin:"})
 	code, err := shells.Export(sh, ops)
 	if err != nil {
 		t.Fatal(err)
@@ -118,6 +122,14 @@ func roundTrip(t testing.TB, sh shells.Shell, values []string) {
 	}
 	for _, op := range ops {
 		v, ok := got[op.Name]
+		if sh.Name() == "fish" && op.Name == "PATH" {
+			// fish itself gives an empty PATH entry to programs as ".".
+			entries := strings.Split(op.Value, ":")
+			for i, e := range entries {
+				entries[i] = cmp.Or(e, ".")
+			}
+			op.Value = strings.Join(entries, ":")
+		}
 		switch {
 		case op.Unset && ok:
 			t.Errorf("%s: %s still set to %q", sh.Name(), op.Name, v)
