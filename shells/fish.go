@@ -34,7 +34,8 @@ func (fish) Quote(s string) string {
 
 // Export sets variables globally. Fish keeps variables whose name ends in
 // PATH as lists it joins with ':' when exporting, so those are given element
-// by element; that round-trips empty elements too.
+// by element; that round-trips empty elements too, except in PATH itself,
+// where fish gives programs "." for one, as it does from its start.
 func (f fish) Export(ops []Op) string {
 	var b strings.Builder
 	for _, op := range ops {
