@@ -68,20 +68,15 @@ def --env --wrapped nixld [...args] {
   with-env {NIXLD_HOOK: 'nu'} { run-external {{.Self}} ...$args }
 }
 
-# Install once, however often config.nu sources this: a hook from an
-# earlier source, which called an older nixld perhaps, is replaced.
-$env.config.hooks.env_change.PWD = (
-  $env.config.hooks.env_change.PWD? | default []
-  | where {|hook| ($hook | describe) != closure or (view source $hook) !~ '_nixld_' }
-  | append {|before, after| _nixld_hook }
-)
-$env.config.hooks.env_change._nixld = (
-  $env.config.hooks.env_change._nixld? | default []
-  | where {|hook| ($hook | describe) != closure or (view source $hook) !~ '_nixld_' }
-  | append {|before, after| _nixld_hook }
-)
-$env.config.hooks.env_change.PATH = (
-  $env.config.hooks.env_change.PATH? | default []
-  | where {|hook| ($hook | describe) != closure or (view source $hook) !~ '_nixld_' }
-  | append {|before, after| _nixld_path_hook }
-)
+# Puts hook among the env_change hooks on the variable name, in place of
+# one an earlier source of this file installed, which called an older
+# nixld perhaps: installed once, however often config.nu sources this.
+def --env _nixld_install [name: string, hook: closure] {
+  let changes = $env.config.hooks.env_change? | default {}
+  let others = $changes | get -o $name | default []
+  | where {|other| ($other | describe) != closure or (view source $other) !~ '_nixld_' }
+  $env.config.hooks.env_change = $changes | upsert $name ($others | append $hook)
+}
+_nixld_install PWD {|before, after| _nixld_hook }
+_nixld_install _nixld {|before, after| _nixld_hook }
+_nixld_install PATH {|before, after| _nixld_path_hook }
