@@ -16,6 +16,8 @@ def --env _nixld_export [] {
     hide-env --ignore-errors ...$changes.unset
     load-env $changes.set
   }
+  # nixld failing (as it does, saying why, where it cannot enter) must not
+  # show as the user's last command failing.
   $env.LAST_EXIT_CODE = $status
 }
 
