@@ -85,9 +85,13 @@ func TestHookWalkMatchesNixld(t *testing.T) {
 	if err != nil {
 		t.Fatal("nu is not installed; the test command installs it")
 	}
-	if data, err := os.ReadFile(nu); err == nil {
-		nu = filepath.Join(root, "nu")
-		os.WriteFile(nu, data, 0o755)
+	data, err := os.ReadFile(nu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nu = filepath.Join(root, "nu")
+	if err := os.WriteFile(nu, data, 0o755); err != nil {
+		t.Fatal(err)
 	}
 	argv := map[string][]string{"bash": {"bash", "--norc", "-c"}, "zsh": {"zsh", "-f", "-c"}, "fish": {"fish", "--no-config", "-c"},
 		"nu": {nu, "--no-config-file", "-c"}, "elvish": {"elvish", "-norc", "-c"}}
@@ -117,7 +121,7 @@ func TestHookWalkMatchesNixld(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, sh := range []string{"bash", "zsh", "fish", "nu", "elvish"} {
+		for _, sh := range allShells {
 			want := logical
 			if sh == "elvish" {
 				want = nixldSays(dir, physical)
