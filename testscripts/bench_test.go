@@ -26,10 +26,7 @@ import (
 	"github.com/nixld/nixld/shells"
 )
 
-var (
-	shellNames = []string{"bash", "zsh", "fish", "nu", "elvish"}
-	toolNames  = []string{"nixld", "direnv", "mise"}
-)
+var toolNames = []string{"nixld", "direnv", "mise"}
 
 // firePrompt is, per shell, what the shell runs before drawing a prompt.
 // zsh runs chpwd_functions on cd by itself, fish its PWD handlers and
@@ -420,7 +417,7 @@ func BenchmarkPeers(b *testing.B) {
 	add := func(what, sh string, tools []string, m func(tool string) time.Duration) {
 		addRow(what, sh, tools, func(tool string) string { return ms(m(tool)) })
 	}
-	for _, sh := range shellNames {
+	for _, sh := range allShells {
 		add("prompt, directory unchanged", sh, toolNames, func(tool string) time.Duration {
 			bn := newBench(b, nil)
 			hook := bn.setup(b, sh, tool)
@@ -554,7 +551,7 @@ func maxRSS(tb testing.TB, tool string) int64 {
 // The best of three runs counts, as other test packages share the CPU.
 func TestPromptCost(t *testing.T) {
 	const goal = 50 * time.Microsecond
-	for _, sh := range shellNames {
+	for _, sh := range allShells {
 		costs := map[string]time.Duration{}
 		for _, tool := range []string{"nixld", "direnv"} {
 			bn := newBench(t, nil)
