@@ -25,7 +25,8 @@ fn _nixld_export {
     keys $changes[set] | each {|name| set-env $name $changes[set][$name] }
   } catch e {
     if (not (has-key $e[reason] exit-status)) {
-      echo 'nixld: '(to-string $e[reason]) >&2
+      # elvish shows a Go error as <unknown message>.
+      echo 'nixld: '(str:trim-suffix (str:trim-prefix (to-string $e[reason]) '<unknown ') '>') >&2
     }
   }
 }

@@ -8,10 +8,18 @@
 # Moves the environment to nixld's state for $env.PWD. nixld prints data,
 # {set: {NAME: value}, unset: [NAME]} with PATH as a list, which this
 # loads as it is: no code is built from strings. When nixld fails it
-# prints nothing on stdout and says why on stderr.
+# prints nothing on stdout and says why on stderr; any other failure
+# (nixld gone) is said here, in one line.
 def --env _nixld_export [] {
   let status = $env.LAST_EXIT_CODE? | default 0
-  let changes = try { run-external {{.Self}} export nu | from json } catch { null }
+  let changes = try {
+    run-external {{.Self}} export nu | from json
+  } catch {|error|
+    if $error.exit_code? == null {
+      print -e $"nixld: ($error.details?.labels?.0?.text? | default $error.msg)"
+    }
+    null
+  }
   if $changes != null {
     hide-env --ignore-errors ...$changes.unset
     load-env $changes.set
