@@ -30,8 +30,8 @@ var toolNames = []string{"nixld", "direnv", "mise"}
 
 // firePrompt is, per shell, what the shell runs before drawing a prompt.
 // zsh runs chpwd_functions on cd by itself, fish its PWD handlers and
-// elvish its after-chdir functions; for nu, __fire (in preamble) does what
-// its line editor does.
+// elvish its after-chdir functions; for nu, __fire (in nuPreamble) does
+// what its line editor does.
 var firePrompt = map[string]string{
 	"bash":   `eval "$PROMPT_COMMAND"`,
 	"zsh":    `for f in $precmd_functions; do $f; done`,
@@ -41,16 +41,29 @@ var firePrompt = map[string]string{
 }
 
 // preamble is code a shell's timing script starts with.
-var preamble = map[string]string{
-	// Before each prompt nu runs the env_change hooks of every variable
-	// that changed since the last one, then pre_prompt; a hook is a
-	// closure, or a record whose code runs if its condition holds. nu
-	// compares in Rust; here the same variables are compared in every loop,
-	// hooked or bare, so that comparing costs no tool anything.
-	"nu": `$env.__seen = {}
+func preamble(sh string) string {
+	switch sh {
+	case "nu":
+		return nuPreamble
+	case "elvish":
+		return shells.ElvishEditorStub
+	}
+	return ""
+}
+
+// nuWatched are the variables the hooks in the benchmark watch in nu.
+var nuWatched = []string{"PWD", "PATH", "_nixld"}
+
+// nuPreamble does, in __fire, what nu's line editor does before each
+// prompt: it runs the env_change hooks of every variable that changed
+// since the last one, then pre_prompt; a hook is a closure, or a record
+// whose code runs if its condition holds. nu compares in Rust; here the
+// same variables are compared in every loop, hooked or bare, so that
+// comparing costs no tool anything.
+var nuPreamble = `$env.__seen = {}
 $env.__env_change = {}
 $env.__pre_prompt = []
-const watched = [PWD PATH _nixld]
+const watched = [` + strings.Join(nuWatched, " ") + `]
 def --env __run [hook, ...args] {
   if ($hook | describe) == closure {
     do --env $hook ...$args
@@ -64,7 +77,7 @@ def --env __run [hook, ...args] {
 def --env __check [] {
   let names = $env.config.hooks.env_change? | default {} | columns
   if ($names | any {|name| $name not-in $watched }) {
-    error make {msg: $"add to watched: ($names)"}
+    error make {msg: $"add to nuWatched: ($names)"}
   }
   $env.__env_change = $env.config.hooks.env_change? | default {}
   $env.__pre_prompt = $env.config.hooks.pre_prompt? | default []
@@ -77,13 +90,18 @@ def --env __watch [name: string, now: any] {
   }
 }
 def --env __fire [] {
-  __watch PWD $env.PWD?
-  __watch PATH $env.PATH?
-  __watch _nixld $env._nixld?
-  for hook in $env.__pre_prompt { __run $hook }
+` + watchEach(nuWatched) + `  for hook in $env.__pre_prompt { __run $hook }
 }
-`,
-	"elvish": shells.ElvishEditorStub,
+`
+
+// watchEach calls __watch for each variable, read directly ($env | get
+// would copy all of $env).
+func watchEach(names []string) string {
+	var b strings.Builder
+	for _, name := range names {
+		fmt.Fprintf(&b, "  __watch %s $env.%s?\n", name, name)
+	}
+	return b.String()
 }
 
 // hookLine is, per tool and shell, the line a user puts in the rc file;
@@ -211,7 +229,8 @@ func (b *bench) setup(tb testing.TB, sh, tool string) string {
 	if err := os.WriteFile(file, []byte(code), 0o644); err != nil {
 		tb.Fatal(err)
 	}
-	return fmt.Sprintf(hookLine[tool][sh], shells.Nu.Quote(file))
+	// __check (see nuPreamble) takes note of the hooks just installed.
+	return fmt.Sprintf(hookLine[tool][sh], shells.Nu.Quote(file)) + "\n__check"
 }
 
 // noop is the command that does nothing, where ":" is not one.
@@ -269,22 +288,8 @@ func loop(sh string, phases []string, n int) string {
 // hook is installed, a prompt fired in start, and the loop timed again.
 func (b *bench) measure(tb testing.TB, sh, hook, start string, phases []string, n int) loopCost {
 	tb.Helper()
-	if sh == "nu" {
-		hook += "\n__check"
-	}
-	script := preamble[sh] + loop(sh, phases, n) + "cd " + start + "\n" + hook + "\n" + firePrompt[sh] + "\n" + loop(sh, phases, n)
-	argv := []string{sh, "-c", script}
-	switch sh {
-	case "fish":
-		argv = []string{"fish", "--no-config", "-c", script}
-	case "zsh":
-		argv = []string{"zsh", "-f", "-c", script}
-	case "nu":
-		argv = []string{"nu", "--no-config-file", "-c", script}
-	case "elvish":
-		argv = []string{"elvish", "-norc", "-c", script}
-	}
-	cmd := exec.Command(argv[0], argv[1:]...)
+	script := preamble(sh) + loop(sh, phases, n) + "cd " + start + "\n" + hook + "\n" + firePrompt[sh] + "\n" + loop(sh, phases, n)
+	cmd := exec.Command(runCode[sh][0], append(runCode[sh][1:], script)...)
 	cmd.Dir, cmd.Env = start, b.env
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

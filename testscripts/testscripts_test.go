@@ -250,6 +250,11 @@ const weird = "it's a \"$HOME\" `dir`\\ with\ttab and\nnewline"
 // allShells are the shells nixld supports, each driven by the tests.
 var allShells = []string{"bash", "zsh", "fish", "nu", "elvish"}
 
+// runCode is, per shell, how to run code given as the next argument,
+// without the user's configuration.
+var runCode = map[string][]string{"bash": {"bash", "--norc", "-c"}, "zsh": {"zsh", "-f", "-c"}, "fish": {"fish", "--no-config", "-c"},
+	"nu": {"nu", "--no-config-file", "-c"}, "elvish": {"elvish", "-norc", "-c"}}
+
 var shellArgv = map[string][]string{"bash": {"bash", "-i"}, "zsh": {"zsh", "-i"}, "fish": {"fish", "-i"}, "nu": {"nu"}, "elvish": {"elvish"}}
 
 // cursorQuery is how nu's line editor asks where the cursor is; it waits

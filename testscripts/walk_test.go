@@ -93,8 +93,6 @@ func TestHookWalkMatchesNixld(t *testing.T) {
 	if err := os.WriteFile(nu, data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	argv := map[string][]string{"bash": {"bash", "--norc", "-c"}, "zsh": {"zsh", "-f", "-c"}, "fish": {"fish", "--no-config", "-c"},
-		"nu": {nu, "--no-config-file", "-c"}, "elvish": {"elvish", "-norc", "-c"}}
 	env := append(os.Environ(), "HOME="+root, "XDG_DATA_HOME="+root+"/data", "XDG_STATE_HOME="+root+"/state")
 	// nixld's answer: a project, or something to say (both mean the hook
 	// must call it), or none, for a shell whose $PWD is pwd.
@@ -126,7 +124,10 @@ func TestHookWalkMatchesNixld(t *testing.T) {
 			if sh == "elvish" {
 				want = nixldSays(dir, physical)
 			}
-			args := append(append(append([]string{}, asUser...), argv[sh]...), walk[sh])
+			args := append(append(append([]string{}, asUser...), runCode[sh]...), walk[sh])
+			if sh == "nu" {
+				args[len(asUser)] = nu
+			}
 			cmd := exec.Command(args[0], args[1:]...)
 			cmd.Env = append(env, "WALK_DIR="+dir)
 			got, err := cmd.CombinedOutput()
