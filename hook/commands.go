@@ -49,23 +49,28 @@ func Direnv(d Dirs, env Env, dir string) (string, []string, error) {
 	if p == nil {
 		p = &Project{Dir: dir, Real: real}
 	}
-	a, err := d.Enter(p, cfg, env.ptr("PATH"), env.ptr(LDVar), NixLDPath(env), env[VenvVar])
+	v := varsOf(env)
+	a, err := d.Enter(p, cfg, v, env[VenvVar])
 	if err != nil {
 		return "", nil, oneLine(err)
 	}
 	for _, name := range a.Shims.Missing {
 		notes = append(notes, fmt.Sprintf("nixld: %s is not on PATH; not wrapped", d.Show(name)))
 	}
-	v := varsOf(env)
-	var steered []shells.Op
-	for _, name := range steer(&v, a.Shims.Bin, steeringPython(a.Shims)) {
-		steered = append(steered, shells.Op{Name: name, Value: shells.Bash.Quote(*v.steer[name])})
+	exports := []shells.Op{{Name: "PATH", Value: a.Path}}
+	if len(a.LibAdded) > 0 {
+		exports = append(exports, shells.Op{Name: a.LibVar, Value: *a.Lib})
+	}
+	for _, name := range steer(v, a.Shims.Bin, steeringPython(a.Shims)) {
+		exports = append(exports, shells.Op{Name: name, Value: *v[name]})
+	}
+	exports = append(exports, shells.Op{Name: DirenvVar, Value: a.Shims.Bin})
+	for i := range exports {
+		exports[i].Value = shells.Bash.Quote(exports[i].Value)
 	}
 	code, err := templates.Render("direnv-env.bash", map[string]any{
-		"Config": shells.Bash.Quote(filepath.Join(dir, ConfigName)),
-		"Path":   shells.Bash.Quote(a.Path),
-		"LD":     shells.Bash.Quote(a.LD),
-		"Steer":  steered,
+		"Config":  shells.Bash.Quote(filepath.Join(dir, ConfigName)),
+		"Exports": exports,
 	})
 	if err != nil {
 		return "", nil, err
@@ -267,5 +272,10 @@ func projectRows(row rowFunc, d Dirs, env Env, p *Project) *Config {
 		row("packages", "%s (%s)", strings.Join(cfg.Packages, ", "), built)
 	}
 	row("libraries", "%s", d.Show(strings.Join(LibraryDirs(NixLDPath(env), cfg), ":")))
+	if cfg.ExportLD {
+		row("reaches", "every program in the project shell, and everything the wrapped programs start (export_ld_library_path)")
+	} else {
+		row("reaches", "the wrapped programs, and the unpatched programs nix-ld runs; LD_LIBRARY_PATH stays as it is")
+	}
 	return cfg
 }

@@ -25,6 +25,11 @@ type Config struct {
 	// project adds, built from Nixpkgs (see package nixpkgs).
 	Packages []string
 	Nixpkgs  string
+	// ExportLD exports the library path as LD_LIBRARY_PATH to the whole
+	// project shell and everything the interpreters start, instead of
+	// giving it to the interpreters alone (and, through nix-ld's variable,
+	// to the unpatched programs nix-ld runs).
+	ExportLD bool
 	// PackageLibs are the built packages' library directories, filled in
 	// once they are realised.
 	PackageLibs []string
@@ -50,15 +55,16 @@ func ParseConfig(p *Project, home string) (*Config, error) {
 		GPU       bool      `toml:"gpu"`
 		Packages  []string  `toml:"packages"`
 		Nixpkgs   string    `toml:"nixpkgs"`
+		ExportLD  bool      `toml:"export_ld_library_path"`
 	}
 	md, err := toml.Decode(string(p.Content), &raw)
 	if err != nil {
 		return nil, oneLine(err)
 	}
 	if und := md.Undecoded(); len(und) > 0 {
-		return nil, fmt.Errorf("unknown key %q (known keys: wrap, libraries, gpu, packages, nixpkgs)", und[0].String())
+		return nil, fmt.Errorf("unknown key %q (known keys: wrap, libraries, gpu, packages, nixpkgs, export_ld_library_path)", und[0].String())
 	}
-	cfg := &Config{GPU: raw.GPU, Nixpkgs: raw.Nixpkgs}
+	cfg := &Config{GPU: raw.GPU, Nixpkgs: raw.Nixpkgs, ExportLD: raw.ExportLD}
 	for _, attr := range raw.Packages {
 		if !nixpkgs.Attribute.MatchString(attr) {
 			return nil, fmt.Errorf("packages: %q is not a nixpkgs attribute path like portaudio or xorg.libX11", attr)

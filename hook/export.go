@@ -43,9 +43,9 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 	cur := varsOf(env)
 
 	var old *State
-	if cur.state != nil {
+	if cur[StateVar] != nil {
 		var err error
-		if old, err = decodeState(*cur.state); err != nil {
+		if old, err = decodeState(*cur[StateVar]); err != nil {
 			problem("ignoring malformed $%s", StateVar)
 		}
 	}
@@ -82,7 +82,7 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 	next := cur.clone()
 	st := &State{}
 	if old.active() {
-		leave(&next, old)
+		leave(next, old)
 		// Left because the project is no longer allowed (edited, denied,
 		// its config deleted): its shims stop adding its libraries.
 		if cfg == nil || old.Root != p.Real {
@@ -97,23 +97,23 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 		if err := d.withPackages(p, cfg, env); err != nil {
 			note(&entering, "%v", err)
 		}
-		a, err := d.Enter(p, cfg, next.path, next.ld, NixLDPath(env), env[VenvVar])
+		a, err := d.Enter(p, cfg, next, env[VenvVar])
 		entered := next.clone()
 		if err == nil {
 			*st = State{
 				Root: p.Real, Dir: omitSame(p.Dir, p.Real), Hash: p.Hash, Bin: a.Shims.Bin,
-				PathUnset: next.path == nil, LDUnset: next.ld == nil, LDAdded: a.LDAdded,
+				PathUnset: next["PATH"] == nil, LibVar: a.LibVar, LDUnset: next[a.LibVar] == nil, LDAdded: a.LibAdded,
 				SteerPython: steeringPython(a.Shims),
 			}
-			st.Steered = steer(&entered, st.Bin, st.SteerPython)
-			err = fitsExec(env, map[string]*string{"PATH": &a.Path, LDVar: &a.LD, StateVar: st.encode()})
+			st.Steered = steer(entered, st.Bin, st.SteerPython)
+			entered["PATH"], entered[a.LibVar] = &a.Path, a.Lib
+			err = fitsExec(env, map[string]*string{"PATH": &a.Path, a.LibVar: a.Lib, StateVar: st.encode()})
 		}
 		if err != nil {
 			problem("cannot enter %s: %v", d.Show(p.Dir), oneLine(err))
 			cfg, st = nil, &State{}
 		} else {
 			next = entered
-			next.path, next.ld = &a.Path, &a.LD
 			verb := "entered"
 			if old.active() && old.Root == p.Real {
 				verb = "reloaded"
@@ -129,10 +129,10 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 			}
 		}
 	}
-	if cfg == nil && next.path != nil && strings.Contains(*next.path, "/nixld/shims/") {
+	if p := next["PATH"]; cfg == nil && p != nil && strings.Contains(*p, "/nixld/shims/") {
 		// No project entered: no shim directory belongs on PATH.
-		stripped := d.newLookup("").withoutShimDirs(*next.path)
-		next.path = &stripped
+		stripped := d.newLookup("").withoutShimDirs(*p, next.get(DirenvVar))
+		next["PATH"] = &stripped
 	}
 	if old.active() && (cfg == nil || old.Root != p.Real) && !quiet {
 		note(&r.Messages, "left %s", d.Show(old.dir()))
@@ -146,7 +146,7 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 			r.Problems = append(r.Problems, hint)
 		}
 	}
-	next.state = st.encode()
+	next[StateVar] = st.encode()
 
 	r.Ops = diff(cur, next)
 	return r
@@ -205,20 +205,12 @@ func listOrNone(names []string) string {
 // diff lists the operations that turn a into b.
 func diff(a, b vars) []shells.Op {
 	var ops []shells.Op
-	type change struct {
-		name string
-		a, b *string
-	}
-	changes := []change{{"PATH", a.path, b.path}, {LDVar, a.ld, b.ld}}
-	for _, name := range steeringNames {
-		changes = append(changes, change{name, a.steer[name], b.steer[name]})
-	}
-	for _, v := range append(changes, change{StateVar, a.state, b.state}) {
-		switch {
-		case v.b == nil && v.a != nil:
-			ops = append(ops, shells.Op{Name: v.name, Unset: true})
-		case v.b != nil && (v.a == nil || *v.a != *v.b):
-			ops = append(ops, shells.Op{Name: v.name, Value: *v.b})
+	for _, name := range trackedNames {
+		switch va, vb := a[name], b[name]; {
+		case vb == nil && va != nil:
+			ops = append(ops, shells.Op{Name: name, Unset: true})
+		case vb != nil && (va == nil || *va != *vb):
+			ops = append(ops, shells.Op{Name: name, Value: *vb})
 		}
 	}
 	return ops

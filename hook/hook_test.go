@@ -72,54 +72,81 @@ func (f *fixture) step(env Env, dir string) (Env, Result) {
 	return env.Apply(r.Ops), r
 }
 
+// Entering puts the project's library directories where its mode says,
+// once; leaving restores every variable byte for byte, unset staying unset.
 func TestEnterLeaveRestoresExactly(t *testing.T) {
 	unset := "\x00unset"
-	for _, tc := range []struct{ name, path, ld string }{
-		{"both set", "/usr/bin:/bin", "/opt/lib"},
-		{"ld unset", "/usr/bin:/bin", unset},
-		{"ld empty", "/usr/bin:/bin", ""},
-		{"ld already has nix-ld", "/usr/bin", "/nix-ld:/opt/lib"},
-		{"empty path entries", ":/usr/bin::", "/a::/b:"},
-		{"path unset", unset, unset},
-		{"path empty", "", unset},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(t)
-			f.project("proj", "", true)
-			start := Env{NixLDVar: "/nix-ld", "HOME": "/h"}
-			for k, v := range map[string]string{"PATH": tc.path, LDVar: tc.ld} {
-				if v != unset {
-					start[k] = v
+	modes := []struct {
+		name, config string
+		libVar, want string // the variable that gets the entry want; "" where none changes
+	}{
+		{"no libraries", "", "", ""},
+		{"libraries", `libraries = ["/extra"]` + "\n", NixLDVar, "/extra"},
+		{"exported", "export_ld_library_path = true\n", LDVar, "/nix-ld"},
+	}
+	for _, mode := range modes {
+		for _, tc := range []struct{ name, path, ld, nixLD string }{
+			{"both set", "/usr/bin:/bin", "/opt/lib", "/nix-ld"},
+			{"ld unset", "/usr/bin:/bin", unset, "/nix-ld"},
+			{"ld empty", "/usr/bin:/bin", "", "/nix-ld"},
+			{"ld already has nix-ld", "/usr/bin", "/nix-ld:/opt/lib", "/nix-ld"},
+			{"empty path entries", ":/usr/bin::", "/a::/b:", "/nix-ld"},
+			{"path unset", unset, unset, "/nix-ld"},
+			{"path empty", "", unset, "/nix-ld"},
+			{"nix-ld unset", "/usr/bin", unset, unset},
+			{"nix-ld empty", "/usr/bin", "/opt/lib", ""},
+		} {
+			t.Run(mode.name+"/"+tc.name, func(t *testing.T) {
+				f := newFixture(t)
+				f.project("proj", mode.config, true)
+				start := Env{"HOME": "/h"}
+				for k, v := range map[string]string{"PATH": tc.path, LDVar: tc.ld, NixLDVar: tc.nixLD} {
+					if v != unset {
+						start[k] = v
+					}
 				}
-			}
-			if p, ok := start["PATH"]; ok {
-				start["PATH"] = f.bin + ":" + p
-			}
-			in, r := f.step(start, "proj/sub")
-			if len(r.Ops) == 0 || !strings.HasPrefix(in["PATH"], f.dirs.State) {
-				t.Fatalf("not entered: %v %v", r.Ops, r.Messages)
-			}
-			if !strings.Contains(":"+in[LDVar]+":", ":/nix-ld:") {
-				t.Fatalf("LD_LIBRARY_PATH %q lacks /nix-ld", in[LDVar])
-			}
-			if strings.Count(in[LDVar], "/nix-ld") != 1 {
-				t.Errorf("LD_LIBRARY_PATH %q holds /nix-ld twice", in[LDVar])
-			}
-			again, r := f.step(in, "proj")
-			if len(r.Ops) != 0 || len(r.Messages) != 0 {
-				t.Errorf("cd within the project changed something: %v %v", r.Ops, r.Messages)
-			}
-			out, _ := f.step(again, "elsewhere")
-			if !maps.Equal(out, start) {
-				t.Errorf("leaving did not restore:\n got %q\nwant %q", out, start)
-			}
-		})
+				if p, ok := start["PATH"]; ok {
+					start["PATH"] = f.bin + ":" + p
+				}
+				in, r := f.step(start, "proj/sub")
+				if len(r.Ops) == 0 || !strings.HasPrefix(in["PATH"], f.dirs.State) {
+					t.Fatalf("not entered: %v %v", r.Ops, r.Messages)
+				}
+				want := mode.want
+				if want == "/nix-ld" && tc.nixLD != "/nix-ld" {
+					want = DefaultNixLD
+				}
+				for _, name := range []string{LDVar, NixLDVar} {
+					v, ok := in[name]
+					if name != mode.libVar {
+						if w, wok := start[name]; v != w || ok != wok {
+							t.Errorf("%s changed from %q to %q", name, w, v)
+						}
+						continue
+					}
+					if n := strings.Count(":"+v+":", ":"+want+":"); n != 1 {
+						t.Errorf("%s %q holds %s %d times", name, v, want, n)
+					}
+				}
+				if mode.libVar == NixLDVar && tc.nixLD != "/nix-ld" && !strings.HasPrefix(in[NixLDVar], DefaultNixLD+":") {
+					t.Errorf("%s %q lost nix-ld's default", NixLDVar, in[NixLDVar])
+				}
+				again, r := f.step(in, "proj")
+				if len(r.Ops) != 0 || len(r.Messages) != 0 {
+					t.Errorf("cd within the project changed something: %v %v", r.Ops, r.Messages)
+				}
+				out, _ := f.step(again, "elsewhere")
+				if !maps.Equal(out, start) {
+					t.Errorf("leaving did not restore:\n got %q\nwant %q", out, start)
+				}
+			})
+		}
 	}
 }
 
 func TestLeaveKeepsUserChanges(t *testing.T) {
 	f := newFixture(t)
-	f.project("proj", "", true)
+	f.project("proj", "export_ld_library_path = true\n", true)
 	start := Env{"PATH": f.bin + ":/usr/bin", LDVar: "/opt/lib", NixLDVar: "/nix-ld"}
 	in, _ := f.step(start, "proj")
 	in["PATH"] = "/venv/bin:" + in["PATH"]
@@ -141,7 +168,7 @@ func TestLeaveKeepsUserChanges(t *testing.T) {
 
 func TestSwitchProjects(t *testing.T) {
 	f := newFixture(t)
-	a := f.project("a", "", true)
+	a := f.project("a", `libraries = ["lib"]`+"\n", true)
 	b := f.project("b", `libraries = ["lib"]`+"\n", true)
 	start := Env{"PATH": f.bin, NixLDVar: "/nix-ld"}
 	inA, _ := f.step(start, "a")
@@ -149,8 +176,8 @@ func TestSwitchProjects(t *testing.T) {
 	if strings.Contains(inB["PATH"], f.dirs.ShimDir(a)) || !strings.HasPrefix(inB["PATH"], f.dirs.ShimDir(b)+":") {
 		t.Errorf("PATH %q", inB["PATH"])
 	}
-	if want := "/nix-ld:" + filepath.Join(b.Real, "lib"); inB[LDVar] != want {
-		t.Errorf("LD_LIBRARY_PATH %q, want %q", inB[LDVar], want)
+	if want := "/nix-ld:" + filepath.Join(b.Real, "lib"); inB[NixLDVar] != want {
+		t.Errorf("%s %q, want %q", NixLDVar, inB[NixLDVar], want)
 	}
 	if len(r.Messages) != 2 || !strings.Contains(r.Messages[0], "left") || !strings.Contains(r.Messages[1], "entered") {
 		t.Errorf("messages %q, want left then entered", r.Messages)
@@ -293,7 +320,7 @@ func TestShims(t *testing.T) {
 	}
 	// A venv's own interpreter is run under its own name, or its venv is lost.
 	data, _ := os.ReadFile(filepath.Join(set.Bin, "python3.9"))
-	if set.Shims[1].Target != filepath.Join(venv, "bin", "python3.9") || strings.Contains(string(data), "exec -a") {
+	if set.Shims[1].Target != filepath.Join(venv, "bin", "python3.9") || strings.Contains(string(data), `"$0"`) {
 		t.Errorf("venv python: %s\n%s", set.Shims[1].Target, data)
 	}
 	if strings.Join(set.Missing, " ") != "uv" {
@@ -344,7 +371,7 @@ func TestExecEnv(t *testing.T) {
 	}
 	f.dirs.Allow(p)
 	env, _, err := ExecEnv(f.dirs, Env{"PATH": f.bin, NixLDVar: "/n"}, filepath.Join(p.Dir))
-	if err != nil || !strings.HasPrefix(env["PATH"], f.dirs.ShimDir(p)+":") || env[LDVar] != "/n" {
+	if _, ld := env[LDVar]; err != nil || !strings.HasPrefix(env["PATH"], f.dirs.ShimDir(p)+":") || ld || env[NixLDVar] != "/n" {
 		t.Errorf("%q %v", env, err)
 	}
 	if _, _, err := ExecEnv(f.dirs, Env{}, f.root); err == nil || !strings.Contains(err.Error(), "no .nixld.toml") {
@@ -444,7 +471,7 @@ func TestColonInProjectPath(t *testing.T) {
 // LD_LIBRARY_PATH: they would mean the working directory.
 func TestRelativeNixLDEntriesDropped(t *testing.T) {
 	f := newFixture(t)
-	f.project("proj", "", true)
+	f.project("proj", "export_ld_library_path = true\n", true)
 	env, _ := f.step(Env{"PATH": f.bin, NixLDVar: "::lib:/n:./x:"}, "proj")
 	if env[LDVar] != "/n" {
 		t.Errorf("LD_LIBRARY_PATH %q, want /n", env[LDVar])
@@ -632,20 +659,29 @@ func exists(name string) bool {
 // nix-ld's per-system variable takes precedence over NIX_LD_LIBRARY_PATH,
 // and gpu = true appends the driver's directory, unresolved, last.
 func TestLibraryPathSources(t *testing.T) {
-	f := newFixture(t)
-	f.project("proj", "libraries = [\"/lib1\"]\ngpu = true\n", true)
-	for _, tc := range []struct {
-		env  Env
-		want string
-	}{
-		{Env{NixLDVar: "/n"}, "/n:/lib1:" + GPUDriverDir},
-		{Env{NixLDVar: "/n", SystemNixLDVar: "/s:rel"}, "/s:/lib1:" + GPUDriverDir},
-		{Env{NixLDVar: "", SystemNixLDVar: ""}, DefaultNixLD + ":/lib1:" + GPUDriverDir},
-	} {
-		tc.env["PATH"] = f.bin
-		env, r := f.step(tc.env, "proj")
-		if env[LDVar] != tc.want {
-			t.Errorf("%v: LD_LIBRARY_PATH %q, want %q (%q)", tc.env, env[LDVar], tc.want, r.Messages)
+	for _, exported := range []bool{false, true} {
+		f := newFixture(t)
+		f.project("proj", fmt.Sprintf("libraries = [\"/lib1\"]\ngpu = true\nexport_ld_library_path = %t\n", exported), true)
+		for _, tc := range []struct {
+			env      Env
+			nixLDVar string // where the libraries go without export_ld_library_path
+			want     string
+		}{
+			{Env{NixLDVar: "/n"}, NixLDVar, "/n:/lib1:" + GPUDriverDir},
+			{Env{NixLDVar: "/n", SystemNixLDVar: "/s:rel"}, SystemNixLDVar, "/s:/lib1:" + GPUDriverDir},
+			{Env{NixLDVar: "", SystemNixLDVar: ""}, NixLDVar, DefaultNixLD + ":/lib1:" + GPUDriverDir},
+		} {
+			tc.env["PATH"] = f.bin
+			env, r := f.step(tc.env, "proj")
+			name, want := tc.nixLDVar, tc.want
+			if exported {
+				name = LDVar
+			} else if name == SystemNixLDVar {
+				want = "/s:rel:/lib1:" + GPUDriverDir // the user's entries stay as they are
+			}
+			if env[name] != want {
+				t.Errorf("exported %t, %v: %s %q, want %q (%q)", exported, tc.env, name, env[name], want, r.Messages)
+			}
 		}
 	}
 	if !strings.HasSuffix(SystemNixLDVar, "_linux") || strings.Contains(SystemNixLDVar, "-") {

@@ -4,11 +4,9 @@ package hook
 // the fingerprint of a PATH that tells when an earlier lookup still holds.
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/nixld/nixld/launch"
 )
 
 // lookup searches the absolute, non-shim directories of a PATH.
@@ -54,15 +54,17 @@ func (l *lookup) inShimRoot(path string) bool {
 
 // withoutShimDirs takes nixld's shim directories out of a PATH, keeping
 // every other entry as it is: those under this shim root, and those of
-// another (an XDG_STATE_HOME since changed) that nixld wrote.
-func (l *lookup) withoutShimDirs(path string) string {
+// another (an XDG_STATE_HOME since changed) that nixld wrote. The one
+// direnv's `use nixld` put there (keep, from $_NIXLD_DIRENV) stays: direnv
+// takes it out itself.
+func (l *lookup) withoutShimDirs(path, keep string) string {
 	if path == "" {
 		return path
 	}
 	parts := strings.Split(path, ":")
 	kept := parts[:0]
 	for _, dir := range parts {
-		if !filepath.IsAbs(dir) || !(l.inShimRoot(dir) || isShimDir(dir)) {
+		if dir == keep || !filepath.IsAbs(dir) || !(l.inShimRoot(dir) || isShimDir(dir)) {
 			kept = append(kept, dir)
 		}
 	}
@@ -130,7 +132,7 @@ func (l *lookup) programs(cfg *Config) []string {
 		names, _ := f.Readdirnames(-1)
 		f.Close()
 		for _, name := range names {
-			if n, ok := pythonMinor(name); ok && !slices.Contains(minors, n) {
+			if n, ok := launch.PythonMinor(name); ok && !slices.Contains(minors, n) {
 				minors = append(minors, n)
 			}
 		}
@@ -143,31 +145,15 @@ func (l *lookup) programs(cfg *Config) []string {
 	return names
 }
 
-// pythonMinor parses python3.X, X a number as CPython writes it.
-func pythonMinor(name string) (int, bool) {
-	x, ok := strings.CutPrefix(name, "python3.")
-	if !ok || x == "" || len(x) > 3 || (x[0] == '0' && len(x) > 1) {
-		return 0, false
-	}
-	n := 0
-	for _, c := range x {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
-}
-
 // newShim is the shim called name for target, with how it must run it.
 func newShim(name, target string) Shim {
-	return Shim{Name: name, Target: target, Argv0: !inVenv(target), Source: isWrapper(target), Version: pythonVersion(target)}
+	return Shim{Name: name, Target: target, Argv0: !inVenv(target), Launch: launch.Inspect(target)}
 }
 
 // IsInterpreterName reports whether name is python, python3 or python3.X:
 // the names a venv's links may lead to.
 func IsInterpreterName(name string) bool {
-	_, versioned := pythonMinor(name)
+	_, versioned := launch.PythonMinor(name)
 	return versioned || name == "python" || name == "python3"
 }
 
@@ -190,32 +176,13 @@ func (l *lookup) resolve(cfg *Config) (shims []Shim, missing []string) {
 	}
 	// Each generic shim's versioned one must exist, for venvs to link to.
 	for _, s := range shims {
-		if s.stands() && !slices.ContainsFunc(shims, func(o Shim) bool { return o.Name == s.Version }) {
+		if s.stands() && !slices.ContainsFunc(shims, func(o Shim) bool { return o.Name == s.Launch.Version }) {
 			v := s
-			v.Name = s.Version
+			v.Name = s.Launch.Version
 			shims = append(shims, v)
 		}
 	}
 	return shims, missing
-}
-
-// pythonVersion is the versioned name (python3.11) of the Python target
-// runs, read from the name it resolves to through symlinks and
-// makeWrapper scripts, or "" where that does not tell.
-func pythonVersion(target string) string {
-	for range 4 {
-		real, err := filepath.EvalSymlinks(target)
-		if err != nil {
-			return ""
-		}
-		if n, ok := pythonMinor(filepath.Base(real)); ok {
-			return "python3." + strconv.Itoa(n)
-		}
-		if target, _ = ScriptTarget(real); target == "" {
-			return ""
-		}
-	}
-	return ""
 }
 
 // interpreter picks the shims' #! line: a bash that outlives a nix-shell
@@ -235,39 +202,17 @@ func (l *lookup) interpreter() string {
 	return "/usr/bin/env -S bash -p"
 }
 
-// isWrapper reports whether target is a shell script that ends by
-// exec -a "$0" of the real program, as nixpkgs' makeWrapper writes them
-// (python3.withPackages). Exec'ing such a script would replace the shim's
-// name in $0 with the script's path.
-func isWrapper(target string) bool {
-	next, shim := ScriptTarget(target)
-	return next != "" && !shim
-}
-
-var (
-	shimTargetLine = regexp.MustCompile(`(?m)^__nixld_target='((?:[^']|'\\'')*)'$`)
-	wrapperExec    = regexp.MustCompile(`exec -a "\$0" "([^"]+)"`)
-)
+var shimTargetLine = regexp.MustCompile(`(?m)^__nixld_target='((?:[^']|'\\'')*)'$`)
 
 // ScriptTarget is the program a script runs: the target of a shim nixld
 // wrote (shim is then true), or what a makeWrapper script runs with
 // exec -a "$0"; "" for anything else.
 func ScriptTarget(path string) (target string, shim bool) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", false
-	}
-	defer f.Close()
-	head := make([]byte, 64<<10)
-	n, _ := io.ReadFull(f, head)
-	head = head[:n]
+	head := launch.ReadHead(path)
 	if m := shimTargetLine.FindSubmatch(head); m != nil {
 		return strings.ReplaceAll(string(m[1]), `'\''`, "'"), true
 	}
-	if m := wrapperExec.FindSubmatch(head); m != nil && bytes.HasPrefix(head, []byte("#!")) && bytes.Contains(head, []byte("bash")) {
-		return string(m[1]), false
-	}
-	return "", false
+	return launch.ScriptExecOf(head), false
 }
 
 // inVenv reports whether target is a virtualenv's interpreter. Such a shim

@@ -9,26 +9,28 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/nixld/nixld/launch"
 	"github.com/nixld/nixld/shells"
 	"github.com/nixld/nixld/templates"
 )
 
 // Shim is one wrapper script: Name in the shim directory runs Target,
-// under the shim's own name where Argv0 (see inVenv), or by sourcing it
-// where Source (see isWrapper). Version is the versioned name of the
-// Python it runs (python3.11), where the target tells.
+// under the shim's own name where Argv0, else under Target's (a venv's
+// interpreter, see inVenv). Launch is how Target starts.
 type Shim struct {
-	Name    string
-	Target  string
-	Argv0   bool
-	Source  bool
-	Version string `json:",omitempty"`
+	Name   string
+	Target string
+	Argv0  bool
+	Launch launch.Program
 }
 
 // stands reports whether s stands in for its versioned shim (python3 for
 // python3.11): a venv made through it should link to the versioned one,
 // which keeps its Python whatever python3 means in another shell.
-func (s Shim) stands() bool { return s.Version != "" && s.Version != s.Name && s.Argv0 }
+func (s Shim) stands() bool {
+	v := s.Launch.Version
+	return v != "" && v != s.Name && s.Argv0
+}
 
 // ShimSet is what WriteShims left in a project's shim directory.
 type ShimSet struct {
@@ -58,35 +60,105 @@ func (d Dirs) ShimDir(p *Project) string {
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._+-]+`)
 
+// shimData fills templates/shim.bash; every value is quoted for bash.
+type shimData struct {
+	Interpreter, Target, Name, Wanted, Project string
+	SystemVar, DefaultLibs, Libraries         string
+	// Delegate is the versioned shim a wrapper script's generic name runs.
+	Delegate string
+	// Argv0Path is the name the target runs under.
+	Argv0Path string
+	// Loader starts Exec (the ELF that Real, the target's file, runs),
+	// giving the library path to it alone; "" where the target cannot be
+	// started that way, or the project exports LD_LIBRARY_PATH.
+	Loader, Real, Exec, LoaderArgv0 string
+	// Wrapper is what a makeBinaryWrapper target does before it runs Exec,
+	// as lines of bash, and Before and After the arguments it adds; Affix
+	// says those lines need __nixld_affix.
+	Wrapper       []string
+	Before, After string
+	Affix         bool
+	// ScriptHook runs a makeWrapper target whose last line starts its
+	// program through the loader.
+	ScriptHook bool
+	// TailLD exports LD_LIBRARY_PATH before the target runs as it is
+	// (Source: sourced; else exec'd under Argv0Path).
+	TailLD, Source, Stands bool
+}
+
 // RenderShim is the script for one shim in the shim directory bin.
 func RenderShim(p *Project, cfg *Config, interp, bin string, s Shim) (string, error) {
+	q := shells.Bash.Quote
 	var libs strings.Builder
 	for _, lib := range cfg.ExtraLibraries() {
-		libs.WriteString(":" + shells.Bash.Quote(lib))
+		libs.WriteString(":" + q(lib))
 	}
-	argv0, delegate := `"$0"`, ""
+	l := s.Launch
+	d := shimData{
+		Interpreter: interp, Target: q(s.Target), Name: q(s.Name), Wanted: q(cmp.Or(l.Version, s.Name)),
+		Project: q(p.Dir), SystemVar: SystemNixLDVar, DefaultLibs: q(DefaultNixLD), Libraries: libs.String(),
+		Argv0Path: `"$0"`, Stands: s.stands(),
+	}
+	if !s.Argv0 {
+		d.Argv0Path = `"${__nixld_target}"`
+	}
 	if s.stands() {
-		versioned := shells.Bash.Quote(filepath.Join(bin, s.Version))
-		if s.Source {
-			delegate = versioned
+		versioned := q(filepath.Join(bin, l.Version))
+		if l.Kind == launch.Script {
+			d.Delegate = versioned
 		} else {
-			argv0 = versioned
+			d.Argv0Path = versioned
 		}
 	}
-	return templates.Render("shim.bash", map[string]any{
-		"Name":        shells.Bash.Quote(s.Name),
-		"Wanted":      shells.Bash.Quote(cmp.Or(s.Version, s.Name)),
-		"Delegate":    delegate,
-		"Argv0Path":   argv0,
-		"Interpreter": interp,
-		"SystemVar":   SystemNixLDVar,
-		"Target":      shells.Bash.Quote(s.Target),
-		"Project":     shells.Bash.Quote(p.Dir),
-		"DefaultLibs": shells.Bash.Quote(DefaultNixLD),
-		"Libraries":   libs.String(),
-		"Argv0":       s.Argv0,
-		"Source":      s.Source,
-	})
+	isolate := !cfg.ExportLD && l.Loader != ""
+	switch {
+	case !cfg.ExportLD && l.Kind == launch.Static:
+		// It loads no libraries, and the programs it starts get none.
+	case isolate && l.Kind == launch.Script:
+		d.ScriptHook, d.Loader, d.Exec = true, q(l.Loader), q(l.Exec)
+	case isolate && (l.Kind == launch.ELF || l.Kind == launch.BinaryWrapper):
+		d.Loader, d.Real, d.Exec, d.LoaderArgv0 = q(l.Loader), q(l.Real), q(l.Exec), d.Argv0Path
+		if w := l.Wrapper; w != nil {
+			d.Wrapper, d.Affix = wrapperLines(w)
+			for _, a := range w.Before {
+				d.Before += " " + q(a)
+			}
+			for _, a := range w.After {
+				d.After += " " + q(a)
+			}
+			if !w.Inherit {
+				d.LoaderArgv0 = q(w.Argv0)
+			}
+		}
+		d.TailLD = true
+	default:
+		d.TailLD = true
+	}
+	d.Source = l.Kind == launch.Script && !d.ScriptHook
+	return templates.Render("shim.bash", d)
+}
+
+// wrapperLines is what a makeBinaryWrapper wrapper does to the
+// environment and working directory, as bash, and whether it uses
+// __nixld_affix. Names are checked by package launch.
+func wrapperLines(w *launch.Wrapper) (lines []string, affix bool) {
+	q := shells.Bash.Quote
+	for _, op := range w.Ops {
+		switch op.Kind {
+		case "set":
+			lines = append(lines, "export "+op.Name+"="+q(op.Value))
+		case "set-default":
+			lines = append(lines, "[[ -v "+op.Name+" ]] || export "+op.Name+"="+q(op.Value))
+		case "unset":
+			lines = append(lines, "unset -v "+op.Name)
+		case "prefix", "suffix":
+			lines = append(lines, "__nixld_affix "+op.Kind+" "+op.Name+" "+q(op.Sep)+" "+q(op.Value))
+			affix = true
+		case "chdir":
+			lines = append(lines, "cd -- "+q(op.Value)+" || exit 1")
+		}
+	}
+	return lines, affix
 }
 
 // WriteShims brings p's shim directory up to date for the programs found
@@ -105,7 +177,7 @@ func (d Dirs) writeShims(p *Project, cfg *Config, l *lookup) (*ShimSet, error) {
 	}
 	interp := l.interpreter()
 	key := l.fingerprint(append([]string{p.Dir, p.Real, interp, DefaultNixLD, templates.Digest("shim.bash"),
-		fmt.Sprint(cfg.Wrap == nil)}, append(cfg.Wrap, cfg.ExtraLibraries()...)...)...)
+		fmt.Sprint(cfg.Wrap == nil, cfg.ExportLD)}, append(cfg.Wrap, cfg.ExtraLibraries()...)...)...)
 	cache := shimCacheFile(set.Bin)
 	unlock, err := lockShims(set.Bin)
 	if err != nil {
@@ -145,9 +217,60 @@ func (d Dirs) writeShims(p *Project, cfg *Config, l *lookup) (*ShimSet, error) {
 			}
 		}
 	}
+	if err := writePrefixLinks(filepath.Dir(set.Bin), set.Shims); err != nil {
+		return nil, err
+	}
 	// A cache that can't be written only costs the next entry some time.
 	writeShimCache(cache, &shimCache{Key: key, Stamp: dirStamp(set.Bin), Shims: set.Shims, Missing: set.Missing, AbsentStore: l.absentStore()})
 	return set, nil
+}
+
+// writePrefixLinks gives the shim directory's parent, root, the landmark
+// CPython looks for above its argv[0]: root/lib/python3.X links to the
+// lib/python3.X of each versioned shim's environment (see
+// launch.Program.Prefix), so that a python3.withPackages interpreter run
+// under its shim's name keeps its environment's packages, and a venv made
+// through it (whose home is the shim directory) sees them too. Links no
+// shim needs any more go.
+func writePrefixLinks(root string, shims []Shim) error {
+	lib := filepath.Join(root, "lib")
+	want := map[string]string{}
+	for _, s := range shims {
+		if v, prefix := s.Launch.Version, s.Launch.Prefix; prefix != "" && s.Name == v {
+			want[v] = filepath.Join(prefix, "lib", v)
+			// Debian's Python also reads lib/python3 below its prefix.
+			if _, ok := want["python3"]; !ok && lexists(filepath.Join(prefix, "lib", "python3")) {
+				want["python3"] = filepath.Join(prefix, "lib", "python3")
+			}
+		}
+	}
+	entries, _ := os.ReadDir(lib)
+	for _, e := range entries {
+		if _, ok := want[e.Name()]; !ok && e.Type()&os.ModeSymlink != 0 {
+			if err := removeIfExists(filepath.Join(lib, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	for name, target := range want {
+		link := filepath.Join(lib, name)
+		if cur, err := os.Readlink(link); err == nil && cur == target {
+			continue
+		}
+		if err := os.MkdirAll(lib, 0o755); err != nil {
+			return err
+		}
+		tmp := filepath.Join(lib, "."+name+".tmp")
+		os.Remove(tmp)
+		if err := os.Symlink(target, tmp); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, link); err != nil {
+			os.Remove(tmp)
+			return err
+		}
+	}
+	return nil
 }
 
 // writeScriptIfChanged writes a shim that differs from the file there,

@@ -22,8 +22,12 @@ type State struct {
 	Hash      string   `json:"hash,omitempty"` // config content hash when entered
 	Bin       string   `json:"bin,omitempty"`  // shim directory put first on PATH
 	PathUnset bool     `json:"path_unset,omitempty"`
-	LDUnset   bool     `json:"ld_unset,omitempty"`
-	LDAdded   []string `json:"ld_added,omitempty"` // appended to LD_LIBRARY_PATH
+	// LibVar is the variable the library directories LDAdded were
+	// appended to, which LDUnset says was unset before: nix-ld's
+	// variable, or LD_LIBRARY_PATH ("" in states of nixld 0.1).
+	LibVar  string   `json:"lib_var,omitempty"`
+	LDUnset bool     `json:"ld_unset,omitempty"`
+	LDAdded []string `json:"ld_added,omitempty"`
 	// Steered are the variables nixld set to steer venv-creating tools,
 	// at the shim SteerPython (see steering, which gives their values).
 	Steered     []string `json:"steered,omitempty"`
@@ -86,36 +90,56 @@ func decodeState(v string) (*State, error) {
 	return s, nil
 }
 
-// vars are the variables nixld changes; nil means unset.
-type vars struct {
-	path, ld, state *string
-	steer           map[string]*string // see steeringNames
-}
+// vars are the variables nixld changes, by name; nil means unset.
+type vars map[string]*string
+
+// trackedNames are the variables nixld changes, in the order its exports
+// change them: PATH, the library path variables, those that steer
+// venv-creating tools (see steeringNames), and its own state.
+// DirenvVar is read, never changed.
+var trackedNames = slices.Concat([]string{"PATH", LDVar, NixLDVar, SystemNixLDVar}, steeringNames, []string{DirenvVar, StateVar})
 
 func varsOf(env Env) vars {
-	v := vars{env.ptr("PATH"), env.ptr(LDVar), env.ptr(StateVar), map[string]*string{}}
-	for _, name := range steeringNames {
-		v.steer[name] = env.ptr(name)
+	v := vars{}
+	for _, name := range trackedNames {
+		v[name] = env.ptr(name)
 	}
 	return v
 }
 
+// get is the value of name, "" where unset.
+func (v vars) get(name string) string {
+	if v[name] == nil {
+		return ""
+	}
+	return *v[name]
+}
+
 // clone is a copy of v whose changes leave v alone.
-func (v vars) clone() vars {
-	v.steer = maps.Clone(v.steer)
-	return v
+func (v vars) clone() vars { return maps.Clone(v) }
+
+// nixLD is the library path nix-ld uses with these variables (see NixLDPath).
+func (v vars) nixLD() string {
+	env := Env{}
+	for _, name := range []string{NixLDVar, SystemNixLDVar} {
+		if v[name] != nil {
+			env[name] = *v[name]
+		}
+	}
+	return NixLDPath(env)
 }
 
 // leave takes nixld's entries out of v: the shim directory it put first on
 // PATH and the library directories it appended. Whatever else the user
 // did meanwhile stays, and where nothing else happened the old values come
 // back byte for byte, unset staying unset.
-func leave(v *vars, s *State) {
-	if v.path != nil {
-		v.path = without(*v.path, []string{s.Bin}, slices.Index, s.PathUnset)
+func leave(v vars, s *State) {
+	if p := v["PATH"]; p != nil {
+		v["PATH"] = without(*p, []string{s.Bin}, slices.Index, s.PathUnset)
 	}
-	if v.ld != nil {
-		v.ld = without(*v.ld, s.LDAdded, lastIndex, s.LDUnset)
+	lib := cmp.Or(s.LibVar, LDVar)
+	if l := v[lib]; l != nil {
+		v[lib] = without(*l, s.LDAdded, lastIndex, s.LDUnset)
 	}
 	unsteer(v, s)
 }
@@ -147,19 +171,24 @@ func lastIndex(list []string, e string) int {
 
 // Activation is a project entered on top of an environment.
 type Activation struct {
-	Shims   *ShimSet
-	Path    string
-	LD      string
-	LDAdded []string
+	Shims *ShimSet
+	Path  string
+	// LibVar is the variable the library path goes into (see libraryVar),
+	// Lib its new value (nil where it stays unset), and LibAdded the
+	// directories appended to it.
+	LibVar   string
+	Lib      *string
+	LibAdded []string
 }
 
-// Enter writes p's shims for the programs on path and computes the new
-// PATH (shim directory first) and LD_LIBRARY_PATH (the nix-ld libraries and
-// the config's, appended where not already there).
-func (d Dirs) Enter(p *Project, cfg *Config, path, ld *string, nixLD, venv string) (*Activation, error) {
+// Enter writes p's shims for the programs on v's PATH and computes the new
+// PATH (shim directory first) and library path variable (the nix-ld
+// libraries and the config's, appended where not already there). venv is
+// an activated venv ($VIRTUAL_ENV), whose bin stays first.
+func (d Dirs) Enter(p *Project, cfg *Config, v vars, venv string) (*Activation, error) {
 	search := ""
-	if path != nil {
-		search = *path
+	if v["PATH"] != nil {
+		search = *v["PATH"]
 	}
 	l := d.newLookup(search)
 	shims, err := d.writeShims(p, cfg, l)
@@ -169,9 +198,40 @@ func (d Dirs) Enter(p *Project, cfg *Config, path, ld *string, nixLD, venv strin
 	// A shim directory already on PATH is stale: a shell started inside
 	// a project without its state, or a venv's deactivate, brought it.
 	// It must not be there twice, nor stay after leaving.
-	a := &Activation{Shims: shims, Path: withShims(l.withoutShimDirs(search), shims.Bin, venv)}
-	a.LD, a.LDAdded = appendLD(ld, LibraryDirs(nixLD, cfg))
+	a := &Activation{Shims: shims, Path: withShims(l.withoutShimDirs(search, v.get(DirenvVar)), shims.Bin, venv)}
+	var dirs []string
+	a.LibVar, dirs = libraryVar(v, cfg)
+	a.Lib = v[a.LibVar]
+	if len(dirs) > 0 {
+		lib, added := appendLD(v[a.LibVar], dirs)
+		if len(added) > 0 {
+			a.Lib, a.LibAdded = &lib, added
+		}
+	}
 	return a, nil
+}
+
+// libraryVar is where a project's library directories go in the shell,
+// and which. With export_ld_library_path, nix-ld's and the config's go
+// into LD_LIBRARY_PATH, which every program then searches. Otherwise the
+// config's (if any) go into the variable nix-ld reads (its per-system one
+// where that is set), so that the unpatched programs nix-ld runs find
+// them and nothing else notices: the shims give the interpreters the
+// whole library path themselves.
+func libraryVar(v vars, cfg *Config) (string, []string) {
+	if cfg.ExportLD {
+		return LDVar, LibraryDirs(v.nixLD(), cfg)
+	}
+	name := NixLDVar
+	if sys := v[SystemNixLDVar]; sys != nil && *sys != "" {
+		name = SystemNixLDVar
+	}
+	if len(cfg.ExtraLibraries()) == 0 {
+		return name, nil
+	}
+	// Where nix-ld's variable is unset or empty it uses its default,
+	// which must stay once the variable is set.
+	return name, LibraryDirs(v.nixLD(), cfg)
 }
 
 // withShims puts the shim directory first on PATH, or, where a venv is

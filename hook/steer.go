@@ -51,11 +51,11 @@ func steering(bin, python string) map[string]string {
 }
 
 // steer sets in v what the user left unset, and returns the names it set.
-func steer(v *vars, bin, python string) []string {
+func steer(v vars, bin, python string) []string {
 	var set []string
 	for name, value := range steering(bin, python) {
-		if v.steer[name] == nil {
-			v.steer[name] = &value
+		if v[name] == nil {
+			v[name] = &value
 			set = append(set, name)
 		}
 	}
@@ -64,11 +64,11 @@ func steer(v *vars, bin, python string) []string {
 }
 
 // unsteer unsets what s set and the user left as it was.
-func unsteer(v *vars, s *State) {
+func unsteer(v vars, s *State) {
 	values := steering(s.Bin, s.SteerPython)
 	for _, name := range s.Steered {
-		if cur := v.steer[name]; cur != nil && *cur == values[name] {
-			v.steer[name] = nil
+		if cur := v[name]; cur != nil && *cur == values[name] {
+			v[name] = nil
 		}
 	}
 }

@@ -261,20 +261,41 @@ func renderAll(t *testing.T, value string) []rendered {
 	}
 	code, err := shells.Direnv(value)
 	add("direnv.bash", shells.Bash, code, err, true)
-	for _, mode := range []struct {
-		argv0, source       bool
-		argv0Path, delegate string
-	}{{true, false, `"$0"`, ""}, {false, false, `"$0"`, ""}, {true, true, `"$0"`, ""}, {true, false, shells.Bash.Quote(value), ""}, {true, true, `"$0"`, shells.Bash.Quote(value)}} {
-		code, err := templates.Render("shim.bash", map[string]any{
-			"Interpreter": "/bin/bash -p", "SystemVar": "NIX_LD_LIBRARY_PATH_x86_64_linux", "Target": shells.Bash.Quote(value), "Project": shells.Bash.Quote(value),
-			"DefaultLibs": shells.Bash.Quote("/run/x"), "Libraries": ":" + shells.Bash.Quote(value), "Argv0": mode.argv0, "Source": mode.source,
-			"Name": shells.Bash.Quote("python3"), "Wanted": shells.Bash.Quote("python3.11"), "Argv0Path": mode.argv0Path, "Delegate": mode.delegate,
-		})
+	// Each way a shim runs its target (see hook.RenderShim).
+	q := shells.Bash.Quote
+	shim := func(over map[string]any) map[string]any {
+		d := map[string]any{
+			"Interpreter": "/bin/bash -p", "SystemVar": "NIX_LD_LIBRARY_PATH_x86_64_linux", "Target": q(value), "Project": q(value),
+			"DefaultLibs": q("/run/x"), "Libraries": ":" + q(value), "Name": q("python3"), "Wanted": q("python3.11"),
+			"Delegate": "", "Argv0Path": `"$0"`, "Loader": "", "Real": "", "Exec": "", "LoaderArgv0": `"$0"`,
+			"Wrapper": []string(nil), "Before": "", "After": "", "Affix": false, "ScriptHook": false,
+			"TailLD": true, "Source": false, "Stands": false,
+		}
+		for k, v := range over {
+			d[k] = v
+		}
+		return d
+	}
+	for _, over := range []map[string]any{
+		{},
+		{"Libraries": ""},
+		{"Argv0Path": `"${__nixld_target}"`},
+		{"Source": true},
+		{"Stands": true, "Argv0Path": q(value)},
+		{"Delegate": q(value)},
+		{"TailLD": false},
+		{"Loader": q("/lib/ld.so"), "Real": q(value), "Exec": q(value)},
+		{"Loader": q("/lib/ld.so"), "Real": q(value), "Exec": q(value), "LoaderArgv0": q("named"), "Affix": true,
+			"Wrapper": []string{"export A=" + q(value), "[[ -v B ]] || export B=" + q(value), "unset -v C", "__nixld_affix prefix D ':' " + q(value), "cd -- " + q(value) + " || exit 1"},
+			"Before": " " + q("-a"), "After": " " + q(value)},
+		{"Loader": q("/lib/ld.so"), "Exec": q(value), "ScriptHook": true, "TailLD": false},
+	} {
+		code, err := templates.Render("shim.bash", shim(over))
 		add("shim.bash", shells.Bash, code, err, false)
 	}
 	code, err = templates.Render("direnv-env.bash", map[string]any{
-		"Config": shells.Bash.Quote(value), "Path": shells.Bash.Quote(value), "LD": shells.Bash.Quote(value),
-		"Steer": []shells.Op{{Name: "VIRTUALENV_PYTHON", Value: shells.Bash.Quote(value)}},
+		"Config":  q(value),
+		"Exports": []shells.Op{{Name: "PATH", Value: q(value)}, {Name: "VIRTUALENV_PYTHON", Value: q(value)}},
 	})
 	add("direnv-env.bash", shells.Bash, code, err, false)
 	// Every embedded template must be covered above.

@@ -6,35 +6,135 @@ if [[ ! -x ${__nixld_target} ]]; then
     {{.Name}} "${__nixld_target}" {{.Wanted}} {{.Project}} >&2
   exit 127
 fi
-__nixld_ld=${LD_LIBRARY_PATH-}
-{{/* nix-ld's per-system variable first, as nix-ld itself; "{{-" lets "${" touch the name. */ -}}
-__nixld_rest=${ {{- .SystemVar}}:-${NIX_LD_LIBRARY_PATH:-{{.DefaultLibs}}}}{{.Libraries}}:
-while [[ -n ${__nixld_rest} ]]; do
-  __nixld_dir=${__nixld_rest%%:*}
-  __nixld_rest=${__nixld_rest#*:}
-  # Empty and relative entries would mean the working directory.
-  [[ ${__nixld_dir} == /* ]] || continue
-  case ":${__nixld_ld}:" in
-    *":${__nixld_dir}:"*) ;;
-    *) __nixld_ld=${__nixld_ld:+${__nixld_ld}:}${__nixld_dir} ;;
-  esac
-done
-export LD_LIBRARY_PATH=${__nixld_ld}
-unset __nixld_ld __nixld_rest __nixld_dir
-{{if .Delegate -}}
-# {{.Name}} is a wrapper script for this Python: run the versioned shim,
-# whose name a venv made through it then keeps.
+{{- if .Delegate}}
+# The target is a wrapper script for this Python: run the versioned shim,
+# whose name a venv made through this one then keeps.
 exec {{.Delegate}} "$@"
-{{- else if .Source -}}
+{{- else}}
+# __nixld_join LIST ENTRIES sets __nixld_list to LIST with each absolute
+# entry of the ':' list ENTRIES that LIST lacks appended. Empty and
+# relative entries would mean the working directory.
+__nixld_join() {
+  __nixld_list=$1
+  local rest=$2: dir
+  while [[ -n ${rest} ]]; do
+    dir=${rest%%:*}
+    rest=${rest#*:}
+    [[ ${dir} == /* ]] || continue
+    case ":${__nixld_list}:" in
+      *":${dir}:"*) ;;
+      *) __nixld_list=${__nixld_list:+${__nixld_list}:}${dir} ;;
+    esac
+  done
+}
+{{/* nix-ld's per-system variable first, as nix-ld itself; "{{-" lets "${" touch the name. */ -}}
+# nix-ld's library path, then the project's own directories.
+__nixld_libs=${ {{- .SystemVar}}:-${NIX_LD_LIBRARY_PATH:-{{.DefaultLibs}}}}{{.Libraries}}
+__nixld_join '' "${__nixld_libs}"
+__nixld_libs=${__nixld_list}
+{{- if .Libraries}}
+# The unpatched programs it starts, which nix-ld's loader runs, find the
+# project's libraries too: only nix-ld reads this variable.
+if [[ -n ${ {{- .SystemVar}}-} ]]; then
+  export {{.SystemVar}}=${__nixld_libs}
+else
+  export NIX_LD_LIBRARY_PATH=${__nixld_libs}
+fi
+{{- end}}
+{{- if .Affix}}
+# __nixld_affix prefix|suffix NAME SEP VALUE puts VALUE at that end of the
+# SEP-separated NAME, moving it there if it is elsewhere, as
+# makeBinaryWrapper's --prefix and --suffix do.
+__nixld_affix() {
+  local name=$2 sep=$3 value=$4 old
+  if [[ ! -v ${name} ]]; then
+    export "${name}=${value}"
+    return
+  fi
+  old=${!name}
+  case "$1:${old}${sep}:${sep}${old}" in
+    "prefix:${value}${sep}:"* | "suffix:"*":${sep}${value}") return ;;
+    *) ;;
+  esac
+  case "${sep}${old}${sep}" in
+    *"${sep}${value}${sep}"*)
+      old=${sep}${old}${sep}
+      old=${old/"${sep}${value}${sep}"/"${sep}"}
+      old=${old#"${sep}"}
+      old=${old%"${sep}"}
+      ;;
+    *) ;;
+  esac
+  if [[ $1 == prefix ]]; then
+    export "${name}=${value}${sep}${old}"
+  else
+    export "${name}=${old}${sep}${value}"
+  fi
+}
+{{- end}}
+{{- if .ScriptHook}}
+# The target is a makeWrapper script. It runs in this process, so that its
+# "$0" is the shim's name (a venv made through the shim links to the shim),
+# and its last line, exec -a "$0" PROGRAM "$@", comes here: PROGRAM starts
+# through its own dynamic loader, which gives the library path to it alone,
+# as nix-ld's loader does. The programs it starts see LD_LIBRARY_PATH as it
+# was.
+exec() {
+  local argv0=''
+  if [[ $1 == -a ]]; then
+    argv0=$2
+    shift 2
+  fi
+  if [[ $1 == -- ]]; then
+    shift
+  fi
+  __nixld_join "${LD_LIBRARY_PATH-}" "${__nixld_libs}"
+  if [[ -x {{.Loader}} && $1 -ef {{.Exec}} ]]; then
+    builtin exec {{.Loader}} --argv0 "${argv0:-$1}" --library-path "${__nixld_list}" "$@"
+  fi
+  # Not the program nixld looked at: it gets the library path the old way.
+  export LD_LIBRARY_PATH=${__nixld_list}
+  if [[ -n ${argv0} ]]; then
+    builtin exec -a "${argv0}" "$@"
+  fi
+  builtin exec "$@"
+}
+# shellcheck source=/dev/null
+source "${__nixld_target}" "$@"
+{{- else}}
+{{- if .Loader}}
+# Start the program through its own dynamic loader, which gives the library
+# path to it alone, as nix-ld's loader does: the programs it starts see
+# LD_LIBRARY_PATH as it was. Only while the target is still the file nixld
+# looked at: a profile may have moved on to another program since.
+if [[ -x {{.Loader}} && ${__nixld_target} -ef {{.Real}} ]]; then
+{{- if .Wrapper}}
+  # What the target, a makeBinaryWrapper wrapper, does before it runs its program:
+{{- range .Wrapper}}
+  {{.}}
+{{- end}}
+{{- end}}
+  __nixld_join "${LD_LIBRARY_PATH-}" "${__nixld_libs}"
+  exec {{.Loader}} --argv0 {{.LoaderArgv0}} --library-path "${__nixld_list}" {{.Exec}}{{.Before}} "$@"{{.After}}
+fi
+# It is not: it gets the library path the old way.
+{{- end}}
+{{- if .TailLD}}
+__nixld_join "${LD_LIBRARY_PATH-}" "${__nixld_libs}"
+export LD_LIBRARY_PATH=${__nixld_list}
+{{- end}}
+{{- if .Source}}
 # The target is a wrapper script (nixpkgs' makeWrapper) that ends in
 # exec -a "$0": run it in this process, so that "$0" is still the shim's
 # name, and a venv made through the shim links to the shim.
 # shellcheck source=/dev/null
 source "${__nixld_target}" "$@"
-{{- else if .Argv0}}
-{{- if ne .Argv0Path `"$0"`}}
-# Under the versioned shim's name: a venv made through {{.Name}} links to
-# that one, which keeps its Python whatever {{.Name}} means elsewhere.
+{{- else}}
+{{- if .Stands}}
+# Under the versioned shim's name: a venv made through this shim links to
+# that one, which keeps its Python whatever this name means elsewhere.
 {{- end}}
 exec -a {{.Argv0Path}} "${__nixld_target}" "$@"
-{{- else}}exec "${__nixld_target}" "$@"{{end}}
+{{- end}}
+{{- end}}
+{{- end}}

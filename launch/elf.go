@@ -1,0 +1,107 @@
+package launch
+
+// Reading program files: ELF headers for PT_INTERP, and the bytes of a
+// loader or wrapper, each bounded and opened without blocking (a program
+// on PATH may be anything, a FIFO included).
+
+import (
+	"bytes"
+	"debug/elf"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+const (
+	// maxProgram bounds the ELF files nixld parses the headers of.
+	maxProgram = 1 << 30
+	// maxInterp bounds a PT_INTERP string; the kernel itself takes at
+	// most a page.
+	maxInterp = 4096
+	// maxScan bounds the files nixld reads whole: loaders (about 250 KiB)
+	// and wrappers (tens of KiB).
+	maxScan = 8 << 20
+)
+
+// open opens name for reading if it is a regular file of at most limit
+// bytes, and returns it with its size. Where nixld owns the file it
+// leaves its access time alone: a shim's tells when it last ran (see
+// nixld gc).
+func open(name string, limit int64) (*os.File, int64, error) {
+	flags := syscall.O_RDONLY | syscall.O_NONBLOCK | syscall.O_NOCTTY | syscall.O_CLOEXEC
+	fd, err := syscall.Open(name, flags|syscall.O_NOATIME, 0)
+	if err == syscall.EPERM {
+		fd, err = syscall.Open(name, flags, 0)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil || st.Mode&syscall.S_IFMT != syscall.S_IFREG || st.Size > limit {
+		syscall.Close(fd)
+		return nil, 0, os.ErrInvalid
+	}
+	return os.NewFile(uintptr(fd), name), st.Size, nil
+}
+
+// readELF returns the PT_INTERP of the ELF executable name, and whether
+// name is a dynamically linked one (ELF), a static one (Static) or
+// something else (Other).
+func readELF(name string) (interp string, kind Kind) {
+	f, size, err := open(name, maxProgram)
+	if err != nil {
+		return "", Other
+	}
+	defer f.Close()
+	ef, err := elf.NewFile(io.NewSectionReader(f, 0, size))
+	if err != nil || (ef.Type != elf.ET_EXEC && ef.Type != elf.ET_DYN) {
+		return "", Other
+	}
+	for _, p := range ef.Progs {
+		if p.Type != elf.PT_INTERP {
+			continue
+		}
+		if p.Filesz == 0 || p.Filesz > maxInterp {
+			return "", Other
+		}
+		data := make([]byte, p.Filesz)
+		if _, err := p.ReadAt(data, 0); err != nil {
+			return "", Other
+		}
+		return string(bytes.TrimRight(data, "\x00")), ELF
+	}
+	// Without one it loads no libraries (static, or static-pie).
+	return "", Static
+}
+
+// readAll reads name whole if it is a regular file of at most limit bytes.
+func readAll(name string, limit int64) []byte {
+	f, size, err := open(name, limit)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	data := make([]byte, size)
+	n, _ := io.ReadFull(f, data)
+	return data[:n]
+}
+
+// usableLoader is interp where it is a dynamic loader that can start a
+// program under another name with its own library path (ld.so's --argv0,
+// glibc 2.33 and later, besides --library-path); "" otherwise.
+func usableLoader(interp string) string {
+	if !filepath.IsAbs(interp) {
+		return ""
+	}
+	data := readAll(interp, maxScan)
+	if !bytes.Contains(data, []byte("--argv0")) || !bytes.Contains(data, []byte("--library-path")) {
+		return ""
+	}
+	return interp
+}
+
+func isFile(name string) bool {
+	fi, err := os.Stat(name)
+	return err == nil && fi.Mode().IsRegular()
+}
