@@ -14,15 +14,15 @@ import (
 
 // Names of the files and variables nixld owns or reads.
 const (
-	ConfigName   = ".nixld.toml"
-	StateVar     = "_NIXLD_STATE"
-	NixLDVar     = "NIX_LD_LIBRARY_PATH"
-	LDVar        = "LD_LIBRARY_PATH"
-	QuietVar     = "NIXLD_QUIET"
-	VenvVar      = "VIRTUAL_ENV" // an activated venv
+	ConfigName = ".nixld.toml"
+	StateVar   = "_NIXLD_STATE"
+	NixLDVar   = "NIX_LD_LIBRARY_PATH"
+	LDVar      = "LD_LIBRARY_PATH"
+	QuietVar   = "NIXLD_QUIET"
+	VenvVar    = "VIRTUAL_ENV" // an activated venv
 	// DirenvVar names the shim directory `use nixld` put on PATH: direnv
 	// owns it, and nixld's own hook leaves it there.
-	DirenvVar = "_NIXLD_DIRENV"
+	DirenvVar    = "_NIXLD_DIRENV"
 	DefaultNixLD = "/run/current-system/sw/share/nix-ld/lib"
 	// GPUDriverDir is where NixOS puts the GPU driver's libraries
 	// (libcuda.so.1 and the like). It is a symlink a rebuild changes, so

@@ -63,7 +63,7 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._+-]+`)
 // shimData fills templates/shim.bash; every value is quoted for bash.
 type shimData struct {
 	Interpreter, Target, Name, Wanted, Project string
-	SystemVar, DefaultLibs, Libraries         string
+	SystemVar, DefaultLibs, Libraries          string
 	// Delegate is the versioned shim a wrapper script's generic name runs.
 	Delegate string
 	// Argv0Path is the name the target runs under.

@@ -17,11 +17,11 @@ import (
 // too. It never copies a whole variable: a long PATH would push it over
 // the kernel's limit for one environment string.
 type State struct {
-	Root      string   `json:"root,omitempty"` // resolved project directory; empty when inactive
-	Dir       string   `json:"dir,omitempty"`  // the project directory as entered, where not Root
-	Hash      string   `json:"hash,omitempty"` // config content hash when entered
-	Bin       string   `json:"bin,omitempty"`  // shim directory put first on PATH
-	PathUnset bool     `json:"path_unset,omitempty"`
+	Root      string `json:"root,omitempty"` // resolved project directory; empty when inactive
+	Dir       string `json:"dir,omitempty"`  // the project directory as entered, where not Root
+	Hash      string `json:"hash,omitempty"` // config content hash when entered
+	Bin       string `json:"bin,omitempty"`  // shim directory put first on PATH
+	PathUnset bool   `json:"path_unset,omitempty"`
 	// LibVar is the variable the library directories LDAdded were
 	// appended to, which LDUnset says was unset before: nix-ld's
 	// variable, or LD_LIBRARY_PATH ("" in states of nixld 0.1).

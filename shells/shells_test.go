@@ -287,7 +287,7 @@ func renderAll(t *testing.T, value string) []rendered {
 		{"Loader": q("/lib/ld.so"), "Real": q(value), "Exec": q(value)},
 		{"Loader": q("/lib/ld.so"), "Real": q(value), "Exec": q(value), "LoaderArgv0": q("named"), "Affix": true,
 			"Wrapper": []string{"export A=" + q(value), "[[ -v B ]] || export B=" + q(value), "unset -v C", "__nixld_affix prefix D ':' " + q(value), "cd -- " + q(value) + " || exit 1"},
-			"Before": " " + q("-a"), "After": " " + q(value)},
+			"Before":  " " + q("-a"), "After": " " + q(value)},
 		{"Loader": q("/lib/ld.so"), "Exec": q(value), "ScriptHook": true, "TailLD": false},
 	} {
 		code, err := templates.Render("shim.bash", shim(over))
