@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/nixld/nixld/shells"
@@ -76,6 +77,17 @@ func Direnv(d Dirs, env Env, dir string) (string, []string, error) {
 		return "", nil, err
 	}
 	return code, notes, shells.Bash.Validate(code)
+}
+
+// envrcUse matches a line of an .envrc that uses nixld: `use nixld`, or
+// use_nixld called directly.
+var envrcUse = regexp.MustCompile(`(?m)^[ \t]*(?:use[ \t]+nixld|use_nixld)(?:[ \t;]|$)`)
+
+// UsesNixld reports whether dir holds an .envrc that uses nixld: direnv
+// then manages the project, and direnv allow is its trust step.
+func UsesNixld(dir string) bool {
+	data, err := readConfig(filepath.Join(dir, ".envrc"))
+	return err == nil && envrcUse.Match(data)
 }
 
 // FindFrom is Find for a directory given on the command line (or the

@@ -72,6 +72,11 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 		case Changed:
 			hint = fmt.Sprintf("%s changed since it was allowed; review it, then run 'nixld allow'", config)
 		}
+		// Where the project's .envrc says `use nixld`, 'direnv allow' is
+		// the trust step, and direnv asks for it itself.
+		if cfg == nil && hint != "" && UsesNixld(p.Dir) {
+			hint = ""
+		}
 	}
 
 	// Already in the right state: the common case of cd within a project.

@@ -793,3 +793,27 @@ func TestDenyScrubsEveryShim(t *testing.T) {
 		}
 	}
 }
+
+// With no project of its own here, nixld's export takes stale shim
+// directories off PATH, but never the one direnv's `use nixld` put there
+// ($_NIXLD_DIRENV): direnv takes that out itself. Entering a project
+// direnv put there too leaves its shims on PATH once.
+func TestDirenvShimsStay(t *testing.T) {
+	f := newFixture(t)
+	p := f.project("proj", "", true)
+	other := f.project("other", "", true)
+	bin, stale := f.dirs.ShimDir(p), f.dirs.ShimDir(other)
+	for _, dir := range []string{bin, stale} {
+		os.MkdirAll(dir, 0o755)
+		os.WriteFile(filepath.Join(filepath.Dir(dir), "project"), []byte(dir+"\n"), 0o644)
+	}
+	env := Env{"PATH": bin + ":" + stale + ":" + f.bin, DirenvVar: bin}
+	out, _ := f.step(env, "")
+	if want := bin + ":" + f.bin; out["PATH"] != want {
+		t.Errorf("PATH %q, want %q", out["PATH"], want)
+	}
+	in, _ := f.step(Env{"PATH": bin + ":" + f.bin, DirenvVar: bin}, "proj")
+	if n := strings.Count(in["PATH"], bin); n != 1 || !strings.HasPrefix(in["PATH"], bin+":") {
+		t.Errorf("entered: PATH %q holds the shim directory %d times", in["PATH"], n)
+	}
+}

@@ -197,8 +197,13 @@ func (d Dirs) Enter(p *Project, cfg *Config, v vars, venv string) (*Activation, 
 	}
 	// A shim directory already on PATH is stale: a shell started inside
 	// a project without its state, or a venv's deactivate, brought it.
-	// It must not be there twice, nor stay after leaving.
-	a := &Activation{Shims: shims, Path: withShims(l.withoutShimDirs(search, v.get(DirenvVar)), shims.Bin, venv)}
+	// It must not be there twice, nor stay after leaving. direnv's stays,
+	// unless `use nixld` put this very directory there., unless `use nixld` put this very directory there.
+	keep := v.get(DirenvVar)
+	if keep == shims.Bin {
+		keep = ""
+	}
+	a := &Activation{Shims: shims, Path: withShims(l.withoutShimDirs(search, keep), shims.Bin, venv)}
 	var dirs []string
 	a.LibVar, dirs = libraryVar(v, cfg)
 	a.Lib = v[a.LibVar]

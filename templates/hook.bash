@@ -13,9 +13,10 @@ _nixld_hook() {
   elif [[ -z ${_NIXLD_STATE-} && ${_nixld_path-} != "${PATH}" ]]; then
     # No project here, and PATH changed: a venv's deactivate may have put
     # a left project's shims back. nixld takes them out; at most once per
-    # change of PATH.
+    # change of PATH. Those of direnv's `use nixld` ($_NIXLD_DIRENV) stay:
+    # direnv takes them out itself.
     _nixld_path=${PATH}
-    if [[ ${PATH} == *"/nixld/shims/"* ]]; then
+    if [[ ${PATH//"${_NIXLD_DIRENV-}"/} == *"/nixld/shims/"* ]]; then
       # shellcheck disable=SC2312 # as above
       \builtin eval "$({{.Self}} export bash)"
     fi

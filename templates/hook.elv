@@ -74,9 +74,11 @@ fn _nixld_hook {
     }
   } elif (and (eq $E:_NIXLD_STATE '') (not-eq $_nixld_path $E:PATH)) {
     # No project here, and PATH changed: a left project's shims may be
-    # back. nixld takes them out; at most once per change of PATH.
+    # back. nixld takes them out; at most once per change of PATH. Those
+    # of direnv's `use nixld` ($E:_NIXLD_DIRENV) stay: direnv takes them
+    # out itself.
     set _nixld_path = $E:PATH
-    if (str:contains $E:PATH /nixld/shims/) {
+    if (str:contains (str:replace $E:_NIXLD_DIRENV '' $E:PATH) /nixld/shims/) {
       _nixld_export
     }
   }

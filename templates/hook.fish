@@ -10,9 +10,14 @@ function _nixld_hook --on-event fish_prompt --description 'nixld: per-project Py
     else if test -z "$_NIXLD_STATE"; and test "$_nixld_path" != "$PATH"
         # No project here, and PATH changed: a venv's deactivate may have
         # put a left project's shims back. nixld takes them out; at most
-        # once per change of PATH.
+        # once per change of PATH. Those of direnv's `use nixld`
+        # ($_NIXLD_DIRENV) stay: direnv takes them out itself.
         set -g _nixld_path "$PATH"
-        if string match -q -- '*/nixld/shims/*' $PATH
+        set -l others $PATH
+        if set -q _NIXLD_DIRENV; and set -l i (contains -i -- $_NIXLD_DIRENV $PATH)
+            set -e others[$i]
+        end
+        if string match -q -- '*/nixld/shims/*' $others
             {{.Self}} export fish | source
         end
     end

@@ -38,10 +38,12 @@ def --env _nixld_hook [] {
 
 # The env_change hook on PATH: with no project here, a venv's deactivate
 # (overlay hide) may have put a left project's shims back; nixld takes
-# them out.
+# them out. Those of direnv's `use nixld` ($env._NIXLD_DIRENV) stay:
+# direnv takes them out itself.
 def --env _nixld_path_hook [] {
   # to text: PATH is a list, unless the user's config made it a string.
-  if ($env._NIXLD_STATE? | is-empty) and ($env.PATH | to text | str contains '/nixld/shims/') {
+  let others = $env.PATH | to text | str replace --all ($env._NIXLD_DIRENV? | default "\u{0}") ''
+  if ($env._NIXLD_STATE? | is-empty) and ($others | str contains '/nixld/shims/') {
     _nixld_export
   }
 }

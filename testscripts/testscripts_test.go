@@ -5,6 +5,7 @@ package testscripts
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"os"
 	"os/exec"
@@ -261,26 +262,33 @@ var shellArgv = map[string][]string{"bash": {"bash", "-i"}, "zsh": {"zsh", "-i"}
 // for the answer, which a terminal gives.
 var cursorQuery = []byte("\x1b[6n")
 
-// shellCmd: shell [-e NAME]... bash|zsh|fish|nu|elvish FILE
+// shellCmd: shell [-e NAME]... [-as DIR] bash|zsh|fish|nu|elvish FILE
 //
 // It starts the shell interactively on a pty, as a terminal would, and
 // types each line of FILE after the previous prompt appeared, then exit.
 // What the terminal showed, cleaned of escapes, becomes stdout and
-// $WORK/SHELL/transcript. Each shell gets its own directory $T=$WORK/SHELL,
-// where it starts, with $OUT=$T/out for results and its own $NIXLD_LOG;
-// $WEIRD is a name to make directories with. -e passes a variable through.
+// $WORK/SHELL/transcript. Each shell gets its own directory $T=$WORK/SHELL
+// (or $WORK/DIR), where it starts, with $OUT=$T/out for results and its
+// own $NIXLD_LOG; $WEIRD is a name to make directories with. -e passes a
+// variable through; -as lets one script run a shell twice.
 func shellCmd(ts *testscript.TestScript, neg bool, args []string) {
 	pass := []string{"HOME", "XDG_CONFIG_HOME", "PATH", "NIX_LD_LIBRARY_PATH", "WHEEL", "PROBE", "TERM", "LANG", "WORK", "TMPDIR"}
-	for len(args) > 2 && args[0] == "-e" {
-		pass, args = append(pass, args[1]), args[2:]
+	name := ""
+	for len(args) > 2 && (args[0] == "-e" || args[0] == "-as") {
+		if args[0] == "-e" {
+			pass = append(pass, args[1])
+		} else {
+			name = args[1]
+		}
+		args = args[2:]
 	}
 	if len(args) != 2 || shellArgv[args[0]] == nil {
-		ts.Fatalf("usage: shell [-e NAME]... bash|zsh|fish|nu|elvish FILE")
+		ts.Fatalf("usage: shell [-e NAME]... [-as DIR] bash|zsh|fish|nu|elvish FILE")
 	}
 	sh := args[0]
 	lines := strings.Split(strings.TrimRight(ts.ReadFile(args[1]), "\n"), "\n")
 	lines = append(lines, "exit")
-	dir := filepath.Join(ts.Getenv("WORK"), sh)
+	dir := filepath.Join(ts.Getenv("WORK"), cmp.Or(name, sh))
 	ts.Check(os.MkdirAll(filepath.Join(dir, "out"), 0o755))
 	cmd := exec.Command(shellArgv[sh][0], shellArgv[sh][1:]...)
 	cmd.Dir = dir
