@@ -1,5 +1,12 @@
 # nixld as a Nix package: a static Go binary, with its shell completions,
 # man pages, and the direnv library as share/nixld/direnvrc.
+#
+# Go 1.25.0 or newer: go.mod's `go` line, the oldest Go that nixld and its
+# dependencies build and pass their tests with (mvdan.cc/sh v3.13, the
+# first with zsh's grammar, needs 1.25). buildGoModule builds with
+# GOTOOLCHAIN=local, so a nixpkgs whose `go` is older than that fails with
+# "go.mod requires go >= 1.25.0"; there, pass `buildGoModule =
+# buildGo125Module` (or newer) to callPackage.
 {
   lib,
   stdenv,
@@ -33,7 +40,7 @@ buildGoModule {
   };
 
   # The NAR hash of `go mod vendor`; TestVendorHash keeps it in step with go.sum.
-  vendorHash = "sha256-Jwwtr0wfD7FOONpH1FNvD7S9U5iEIKCHHua6gcmes18=";
+  vendorHash = "sha256-FR/XWBmzptFxJaKeTO4E3aV0xLw9SOPRMlxi6DImbcw=";
 
   subPackages = [ "cmd/nixld" ];
 

@@ -39,6 +39,35 @@ func TestVendorHash(t *testing.T) {
 	}
 }
 
+// TestGoMinimum keeps what the README and nix/package.nix say of the Go
+// nixld needs in step with go.mod's go line, which `go mod tidy` raises
+// when a dependency needs a newer Go: nixpkgs builds with its own Go only.
+func TestGoMinimum(t *testing.T) {
+	mod, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^go ((\d+\.\d+)\.\d+)$`).FindSubmatch(mod)
+	if m == nil {
+		t.Fatal("go.mod: no go line like go 1.25.0")
+	}
+	full, minor := string(m[1]), string(m[2])
+	for file, says := range map[string][]string{
+		"../README.md":       {"fetches the " + minor + " toolchain", "needs Go " + minor + " or newer", "buildGo" + strings.ReplaceAll(minor, ".", "") + "Module"},
+		"../nix/package.nix": {"Go " + full + " or newer", "go >= " + full, "buildGo" + strings.ReplaceAll(minor, ".", "") + "Module"},
+	} {
+		text, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range says {
+			if !strings.Contains(strings.Join(strings.Fields(string(text)), " "), s) {
+				t.Errorf("%s does not say %q, as go.mod's go %s has it", file, s, full)
+			}
+		}
+	}
+}
+
 // TestPackageSources keeps the package's source set whole: every
 // directory with Go code is in nix/package.nix's fileset.
 func TestPackageSources(t *testing.T) {
