@@ -6,6 +6,8 @@
   outputs =
     { self, nixpkgs }:
     let
+      # Linux only: nixld works with nix-ld on NixOS; elsewhere, macOS
+      # included, wheels find their libraries without it.
       systems = [
         "x86_64-linux"
         "aarch64-linux"
@@ -54,7 +56,13 @@
       overlays.default = final: prev: { nixld = nixldFor final; };
 
       nixosModules.default = withPackage ./nix/nixos-module.nix;
-      homeManagerModules.default = withPackage ./nix/home-manager-module.nix;
+      # Home Manager's own name for modules; homeManagerModules, the older
+      # one, stays for configurations that use it.
+      homeModules.default = withPackage ./nix/home-manager-module.nix;
+      homeManagerModules = self.homeModules;
+
+      # `nix fmt`: the whole tree, as nixfmt formats it.
+      formatter = forAllSystems (pkgs: pkgs.nixfmt-tree);
 
       devShells = forAllSystems (pkgs: {
         default = pkgs.mkShell {

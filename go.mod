@@ -1,13 +1,13 @@
 module github.com/nixld/nixld
 
-go 1.26.0
+go 1.25.0
 
 require (
 	github.com/BurntSushi/toml v1.6.0
 	github.com/creack/pty v1.1.24
 	github.com/rogpeppe/go-internal v1.16.0
 	github.com/spf13/cobra v1.10.2
-	mvdan.cc/sh/v3 v3.14.1
+	mvdan.cc/sh/v3 v3.13.1
 )
 
 require (

@@ -34,23 +34,32 @@ in
   };
 
   config = lib.mkIf cfg.enable {
+    # nixld is for nix-ld's Linux: on macOS, wheels find their libraries
+    # without it, and the flake builds no package there.
+    assertions = [
+      (lib.hm.assertions.assertPlatform "programs.nixld" pkgs lib.platforms.linux)
+    ];
+
     home.packages = [ cfg.package ];
 
-    # Late, after other prompt hooks are set up: nixld puts its own hook
-    # first in PROMPT_COMMAND and precmd_functions whenever it is sourced.
+    # Last, after the user's own lines and direnv's (hook-lines.nix says why).
     programs.bash.initExtra = lib.mkIf cfg.enableBashIntegration (
-      lib.mkOrder 2000 hook.bash
+      lib.mkOrder hook.order hook.bash
     );
 
     programs.zsh.initContent = lib.mkIf cfg.enableZshIntegration (
-      lib.mkOrder 2000 hook.zsh
+      lib.mkOrder hook.order hook.zsh
     );
 
-    programs.fish.interactiveShellInit = lib.mkIf cfg.enableFishIntegration hook.fish;
+    programs.fish.interactiveShellInit = lib.mkIf cfg.enableFishIntegration (
+      lib.mkOrder hook.order hook.fish
+    );
 
+    # After the user's own config.nu lines too, which may set
+    # $env.config.hooks afresh.
     programs.nushell = lib.mkIf cfg.enableNushellIntegration {
-      extraEnv = nu.env;
-      extraConfig = nu.config;
+      extraEnv = lib.mkOrder hook.order nu.env;
+      extraConfig = lib.mkOrder hook.order nu.config;
     };
 
     # As nix-direnv's library: a file in direnv's lib directory.

@@ -1,8 +1,16 @@
 # The rc-file lines that install nixld's hook, for the NixOS and Home
-# Manager modules alike. The hook they print calls nixld through the
-# profile where one leads to it, so a store path here never goes stale in
-# a running shell.
+# Manager modules alike, and where they go among a shell's init lines. The
+# hook they print calls nixld through the profile where one leads to it,
+# so a store path here never goes stale in a running shell.
 nixld: {
+  # Each module defines its lines with lib.mkOrder order: after every plain
+  # definition (1000) and every mkAfter (1500), direnv's hook included, so
+  # that nixld's hook, which puts itself first in PROMPT_COMMAND and
+  # precmd_functions when it is sourced, stays first there. Without an
+  # order the module system puts a later module's plain lines first:
+  # nixld's before direnv's and before bash.nix's own.
+  order = 2000;
+
   bash = ''
     eval "$(${nixld} hook bash)"
   '';

@@ -59,11 +59,19 @@ in
     programs.nix-ld.enable = lib.mkDefault true;
     programs.nix-ld.libraries = cfg.libraries;
 
-    programs.bash.interactiveShellInit = lib.mkIf cfg.enableBashIntegration hook.bash;
+    # Last, after bash.nix's, zsh.nix's and direnv's own lines, as in Home
+    # Manager (hook-lines.nix says why).
+    programs.bash.interactiveShellInit = lib.mkIf cfg.enableBashIntegration (
+      lib.mkOrder hook.order hook.bash
+    );
 
-    programs.zsh.interactiveShellInit = lib.mkIf cfg.enableZshIntegration hook.zsh;
+    programs.zsh.interactiveShellInit = lib.mkIf cfg.enableZshIntegration (
+      lib.mkOrder hook.order hook.zsh
+    );
 
-    programs.fish.interactiveShellInit = lib.mkIf cfg.enableFishIntegration hook.fish;
+    programs.fish.interactiveShellInit = lib.mkIf cfg.enableFishIntegration (
+      lib.mkOrder hook.order hook.fish
+    );
 
     environment.etc."direnv/lib/nixld.sh" = lib.mkIf cfg.direnv.enable {
       source = "${cfg.package}/share/nixld/direnvrc";

@@ -52,7 +52,7 @@ _nixld_install() {
   \builtin emulate -L zsh
   \builtin unset _nixld_pwd
   \builtin typeset -ga precmd_functions
-  if ((! ${precmd_functions[(Ie)_nixld_hook]})); then
+  if ((${precmd_functions[(Ie)_nixld_hook]} == 0)); then
     precmd_functions=(_nixld_hook "${precmd_functions[@]}")
   fi
 }

@@ -24,6 +24,7 @@ import (
 // world is built once: the nixld binary, the probe libraries, a bin
 // directory with python3 and friends. Every script gets it read-only.
 type world struct {
+	dir   string // holds all of it, and what tests extract once (nixLibs)
 	bin   string // nixld (a logging wrapper), python3, python3.X, envdump
 	nixld string // the real binary
 	nixLD string // holds libnixldprobe.so: what $NIX_LD_LIBRARY_PATH names
@@ -60,6 +61,7 @@ func run(name string, args ...string) (string, error) {
 }
 
 func (w *world) build(dir string) error {
+	w.dir = dir
 	w.bin = filepath.Join(dir, "bin")
 	w.nixLD = filepath.Join(dir, "nix-ld-lib")
 	wheelDir := filepath.Join(dir, "site-packages")
@@ -137,7 +139,7 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata",
 		RequireExplicitExec: true,
 		Setup:               setup,
-		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"shell": shellCmd, "forall": forallCmd},
+		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"shell": shellCmd, "forall": forallCmd, "nixlibs": nixLibsCmd},
 	})
 }
 
