@@ -30,6 +30,9 @@ type world struct {
 	nixLD string // holds libnixldprobe.so: what $NIX_LD_LIBRARY_PATH names
 	wheel string // libwheel.so, which needs libnixldprobe.so
 	probe string // probe.py: loads libwheel.so like an import would
+	// withPackages is the bin directory of a python3.withPackages-like
+	// environment around Debian's python3.11 (see buildWithPackages).
+	withPackages string
 }
 
 var w world
@@ -96,7 +99,8 @@ done
 	os.MkdirAll(src, 0o755)
 	os.WriteFile(filepath.Join(src, "probe.c"), []byte("int nixld_probe(void) { return 42; }\n"), 0o644)
 	os.WriteFile(filepath.Join(src, "wheel.c"), []byte("int nixld_probe(void);\nint wheel_answer(void) { return nixld_probe(); }\n"), 0o644)
-	if _, err := run("cc", "-shared", "-fPIC", "-o", filepath.Join(w.nixLD, "libnixldprobe.so"), filepath.Join(src, "probe.c")); err != nil {
+	var err error
+	if _, err = run("cc", "-shared", "-fPIC", "-o", filepath.Join(w.nixLD, "libnixldprobe.so"), filepath.Join(src, "probe.c")); err != nil {
 		return err
 	}
 	w.wheel = filepath.Join(wheelDir, "libwheel.so")
@@ -111,6 +115,13 @@ except OSError as e:
     print("probe failed:", e)
 `
 	if err := os.WriteFile(w.probe, []byte(probe), 0o644); err != nil {
+		return err
+	}
+
+	if err := buildNixTool(dir, w.bin, w.nixLD); err != nil {
+		return err
+	}
+	if w.withPackages, err = buildWithPackages(filepath.Join(dir, "withpackages")); err != nil {
 		return err
 	}
 
@@ -169,6 +180,7 @@ func setup(e *testscript.Env) error {
 	}
 	e.Setenv("BASH_COMPLETION_SCRIPT", completion)
 	e.Setenv("PROBE", w.probe)
+	e.Setenv("WITHPACKAGES", w.withPackages)
 	e.Setenv("TERM", "dumb")
 	e.Setenv("LANG", "C.UTF-8")
 	// The rc files a user would write; scripts may replace them. Each
