@@ -1,6 +1,7 @@
 package hook
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -88,6 +89,25 @@ var envrcUse = regexp.MustCompile(`(?m)^[ \t]*(?:use[ \t]+nixld|use_nixld)(?:[ \
 func UsesNixld(dir string) bool {
 	data, err := readConfig(filepath.Join(dir, ".envrc"))
 	return err == nil && envrcUse.Match(data)
+}
+
+// FindDirenv is the directory of the .envrc direnv loads at start (the
+// nearest one at or above it) where that .envrc uses nixld, or "".
+func FindDirenv(start string) string {
+	for dir := filepath.Clean(start); len(dir) < pathMax; {
+		if fi, err := os.Stat(filepath.Join(dir, ".envrc")); err == nil && fi.Mode().IsRegular() {
+			if UsesNixld(dir) {
+				return dir
+			}
+			return ""
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+	return ""
 }
 
 // FindFrom is Find for a directory given on the command line (or the
@@ -211,7 +231,14 @@ func Status(d Dirs, env Env, cwd string) string {
 	case err != nil:
 		row("project", "error: %s", d.Show(oneLine(err).Error()))
 	case p == nil:
-		row("project", "none (no %s here or above)", ConfigName)
+		if dir := FindDirenv(cwd); dir != "" {
+			real, _ := filepath.EvalSymlinks(dir)
+			row("project", "%s (direnv: use nixld)", d.Show(filepath.Join(dir, ".envrc")))
+			row("trust", "direnv's (direnv allow)")
+			row("shims", "%s", d.Show(d.ShimDir(&Project{Dir: dir, Real: cmp.Or(real, dir)})))
+		} else {
+			row("project", "none (no %s here or above)", ConfigName)
+		}
 	default:
 		projectRows(row, d, env, p)
 		row("shims", "%s", d.Show(d.ShimDir(p)))

@@ -28,7 +28,7 @@ type lookup struct {
 // let the working directory choose the interpreter), and so are nixld's
 // shim directories. The shim root's symlinks are resolved once here.
 func (d Dirs) newLookup(path string) *lookup {
-	root := d.shimRoot()
+	root := d.ShimRoot()
 	l := &lookup{roots: []string{root}}
 	if real, err := filepath.EvalSymlinks(root); err == nil && real != root {
 		l.roots = append(l.roots, real)

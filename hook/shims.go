@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/nixld/nixld/launch"
 	"github.com/nixld/nixld/shells"
@@ -48,14 +50,15 @@ func (s *ShimSet) Names() []string {
 	return names
 }
 
-// shimRoot holds one directory per project.
-func (d Dirs) shimRoot() string { return filepath.Join(d.State, "shims") }
+// ShimRoot holds one directory per project: NAME-HASH/bin, its shims,
+// beside the records nixld keeps for it.
+func (d Dirs) ShimRoot() string { return filepath.Join(d.State, "shims") }
 
 // ShimDir is p's shim directory: stable for the project's resolved path,
 // named after it for humans and by its hash for uniqueness.
 func (d Dirs) ShimDir(p *Project) string {
 	base := unsafeName.ReplaceAllString(filepath.Base(p.Real), "_")
-	return filepath.Join(d.shimRoot(), base+"-"+hashOf(p.Real)[:16], "bin")
+	return filepath.Join(d.ShimRoot(), base+"-"+hashOf(p.Real)[:16], "bin")
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._+-]+`)
@@ -189,7 +192,7 @@ func (d Dirs) writeShims(p *Project, cfg *Config, l *lookup) (*ShimSet, error) {
 		return set, nil
 	}
 	set.Shims, set.Missing = l.resolve(cfg)
-	if err := writeIfChanged(filepath.Join(filepath.Dir(set.Bin), "project"), []byte(p.Real+"\n"), 0o644); err != nil {
+	if err := writeProjectRecord(filepath.Dir(set.Bin), p.Real); err != nil {
 		return nil, err
 	}
 	set.Shims = append(set.Shims, keptInterpreters(set.Bin, set.Shims)...)
@@ -274,7 +277,9 @@ func writePrefixLinks(root string, shims []Shim) error {
 }
 
 // writeScriptIfChanged writes a shim that differs from the file there,
-// after parsing it: a shim that does not parse is never written.
+// after parsing it: a shim that does not parse is never written. Where
+// the shim it replaces had run, the ran stamp beside the shim directory
+// keeps that time (see LastRan).
 func writeScriptIfChanged(name, code string) error {
 	if unchanged(name, []byte(code), 0o755) {
 		return nil
@@ -282,7 +287,91 @@ func writeScriptIfChanged(name, code string) error {
 	if err := shells.Bash.Validate(code); err != nil {
 		return err
 	}
+	if ran, ok := shimRan(name); ok {
+		stampRan(filepath.Join(filepath.Dir(filepath.Dir(name)), ranStamp), ran)
+	}
 	return writeFileAtomic(name, []byte(code), 0o755)
+}
+
+// The files beside a project's shim directory, bin: project names the
+// project, ran keeps when a shim since replaced last ran.
+const (
+	projectRecord = "project"
+	ranStamp      = "ran"
+)
+
+// writeProjectRecord names the project real in root: its resolved path,
+// then its device and inode, by which nixld gc can tell a project that
+// was moved from one that is gone.
+func writeProjectRecord(root, real string) error {
+	record := real + "\n"
+	if id := FileID(real); id != "" {
+		record += id + "\n"
+	}
+	return writeIfChanged(filepath.Join(root, projectRecord), []byte(record), 0o644)
+}
+
+// ReadProjectRecord reads the project record in root, a directory below
+// the shim root: the project's resolved path and its FileID ("" where
+// the record, from nixld 0.1, has none). ok is false where root holds no
+// record: it is nothing nixld wrote.
+func ReadProjectRecord(root string) (path, id string, ok bool) {
+	data, err := readSmall(filepath.Join(root, projectRecord))
+	if err != nil {
+		return "", "", false
+	}
+	path, rest, _ := strings.Cut(string(data), "\n")
+	id, _, _ = strings.Cut(rest, "\n")
+	return path, id, path != ""
+}
+
+// FileID is the device and inode of path, "DEV:INO", or "".
+func FileID(path string) string {
+	var st syscall.Stat_t
+	if syscall.Stat(path, &st) != nil {
+		return ""
+	}
+	return fmt.Sprintf("%d:%d", st.Dev, st.Ino)
+}
+
+// shimRan reports when the shim name last ran: its access time, where
+// that is later than its modification (a read since it was written; see
+// nixld's own reads, which leave access times alone).
+func shimRan(name string) (time.Time, bool) {
+	var st syscall.Stat_t
+	if syscall.Stat(name, &st) != nil {
+		return time.Time{}, false
+	}
+	atime, mtime := time.Unix(st.Atim.Unix()), time.Unix(st.Mtim.Unix())
+	return atime, atime.After(mtime)
+}
+
+// stampRan moves the ran stamp's time forward to t.
+func stampRan(stamp string, t time.Time) {
+	if fi, err := os.Stat(stamp); err == nil && !fi.ModTime().Before(t) {
+		return
+	}
+	if f, err := os.OpenFile(stamp, os.O_WRONLY|os.O_CREATE, 0o644); err == nil {
+		f.Close()
+	}
+	os.Chtimes(stamp, t, t)
+}
+
+// LastRan is when a shim in the project shim directory root last ran, as
+// far as the file system tells (see RecordsAccess), and false where none
+// has run since nixld wrote it.
+func LastRan(root string) (time.Time, bool) {
+	var last time.Time
+	if fi, err := os.Stat(filepath.Join(root, ranStamp)); err == nil {
+		last = fi.ModTime()
+	}
+	entries, _ := os.ReadDir(filepath.Join(root, "bin"))
+	for _, e := range entries {
+		if t, ok := shimRan(filepath.Join(root, "bin", e.Name())); ok && t.After(last) {
+			last = t
+		}
+	}
+	return last, !last.IsZero()
 }
 
 // scrubShims rewrites a project's shims without anything its config
@@ -290,11 +379,10 @@ func writeScriptIfChanged(name, code string) error {
 // longer allowed, but venvs may still run through them. The next allowed
 // entry writes them whole again.
 func (d Dirs) scrubShims(bin string) error {
-	data, err := os.ReadFile(filepath.Join(filepath.Dir(bin), "project"))
-	if err != nil {
+	real, _, ok := ReadProjectRecord(filepath.Dir(bin))
+	if !ok {
 		return nil // nothing nixld wrote
 	}
-	real := strings.TrimSuffix(string(data), "\n")
 	p := &Project{Dir: real, Real: real}
 	interp := d.newLookup("").interpreter()
 	for _, s := range shimsIn(bin) {
@@ -344,7 +432,7 @@ func writeIfChanged(name string, data []byte, perm os.FileMode) error {
 
 // unchanged reports whether name already holds data with mode perm.
 func unchanged(name string, data []byte, perm os.FileMode) bool {
-	old, err := os.ReadFile(name)
+	old, err := readSmall(name)
 	if err != nil || string(old) != string(data) {
 		return false
 	}

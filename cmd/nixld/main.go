@@ -13,7 +13,9 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
+	"github.com/nixld/nixld/gc"
 	"github.com/nixld/nixld/hook"
 	"github.com/nixld/nixld/shells"
 	"github.com/spf13/cobra"
@@ -268,23 +270,27 @@ func gcCmd() *cobra.Command {
 	var dryRun bool
 	cmd := &cobra.Command{
 		Use:   "gc [--dry-run]",
-		Short: "Remove the shims and package roots of projects that are gone, unless a venv still links to them",
-		Args:  cobra.NoArgs,
+		Short: "Remove the shims and package roots of projects that are gone, unless a venv may still run them",
+		Long: `Remove the shim directories and package GC roots of projects that no longer
+exist, or have neither a .nixld.toml nor an .envrc that uses nixld. A
+venv links to its project's shims by path, so gc keeps them where a venv
+it finds (in the project, a renamed project, ~/.virtualenvs, poetry's,
+pipenv's and pipx's venvs) still links to them, where they ran in the last
+90 days, and where the file system does not record when they ran.`,
+		Example: "  nixld gc --dry-run   # what a real run would do, exactly",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dirs, env, err := setup()
 			if err != nil {
 				return err
 			}
-			collected, err := hook.GC(dirs, env, dryRun)
-			for _, c := range collected {
-				switch {
-				case c.KeptFor != "":
-					fmt.Fprintf(cmd.OutOrStdout(), "kept %s: %s is gone, but %s links to its shims\n", dirs.Show(c.Dir), dirs.Show(c.Project), dirs.Show(c.KeptFor))
-				case dryRun:
-					fmt.Fprintf(cmd.OutOrStdout(), "would remove %s (%s is gone)\n", dirs.Show(c.Dir), dirs.Show(c.Project))
-				default:
-					fmt.Fprintf(cmd.OutOrStdout(), "removed %s (%s is gone)\n", dirs.Show(c.Dir), dirs.Show(c.Project))
-				}
+			now := time.Now()
+			outcomes, err := gc.Run(dirs, env, dryRun, now)
+			for _, o := range outcomes {
+				fmt.Fprintln(cmd.ErrOrStderr(), "nixld: "+o.Line(dirs.Show, dryRun, now))
+			}
+			if err == nil && !slices.ContainsFunc(outcomes, func(o gc.Outcome) bool { return o.Removed }) {
+				fmt.Fprintln(cmd.ErrOrStderr(), "nixld: nothing to remove")
 			}
 			return err
 		},

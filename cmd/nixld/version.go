@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -21,12 +22,23 @@ var (
 	commit  = ""
 )
 
+// sourceVersion is the version this source tree is, as flake.nix says
+// (TestSourceVersion keeps them in step). A build from a checkout is a
+// development build of it: Go stamps such a build with a pseudo-version
+// (0.0.0-20261129134500-abcdef123456) that says nothing of the source.
+const sourceVersion = "0.1.0"
+
+// pseudoVersion matches the versions Go gives a build from a checkout:
+// vX.Y.Z-[pre.]0.TIMESTAMP-COMMIT or vX.Y.Z-TIMESTAMP-COMMIT, maybe
+// +dirty.
+var pseudoVersion = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+-(?:[0-9A-Za-z.]*\.)?[0-9]{14}-[0-9a-f]{12}(?:\+dirty)?$`)
+
 // buildVersion is the version and commit, stamped or recorded.
 func buildVersion() (string, string) {
 	v, c := version, commit
 	if info, ok := debug.ReadBuildInfo(); ok {
-		if v == "" && info.Main.Version != "" && info.Main.Version != "(devel)" {
-			v = strings.TrimPrefix(info.Main.Version, "v")
+		if mv := info.Main.Version; v == "" && mv != "" && mv != "(devel)" && !pseudoVersion.MatchString(mv) {
+			v = strings.TrimPrefix(mv, "v")
 		}
 		for _, s := range info.Settings {
 			switch {
@@ -38,7 +50,7 @@ func buildVersion() (string, string) {
 		}
 	}
 	if v == "" {
-		v = "dev"
+		v = sourceVersion + "-dev"
 	}
 	if c == "" {
 		c = "unknown"
@@ -58,7 +70,8 @@ func versionCmd() *cobra.Command {
 		Long: `Print nixld's version, commit and Go version. With AT_LEAST, print nothing
 and exit 1, saying so in one line, unless nixld is at least that version: in
 an .envrc, 'nixld_version 0.2 || exit 1' (direnv's direnv_version idiom).
-A development build satisfies every version.`,
+A build from a checkout is a development build of the version its source
+says (0.1.0-dev counts as 0.1.0).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -78,7 +91,8 @@ A development build satisfies every version.`,
 	}
 }
 
-// olderThan compares dotted versions numerically; "dev" is never older.
+// olderThan compares dotted versions numerically, each up to its first
+// '-' (0.1.0-dev is 0.1.0).
 func olderThan(have, want string) (bool, error) {
 	w, err := versionParts(want)
 	if err != nil {
