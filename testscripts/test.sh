@@ -15,6 +15,8 @@ done
 if ! python3 -c 'import venv' >/dev/null 2>&1; then
   missing+=(python3-venv)
 fi
+# pip downloads the wheels and tools of pypi.txt.
+python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 # The tools that create venvs, as users run them (tools.txtar).
 for tool in virtualenv:virtualenv poetry:python3-poetry tox:tox pipx:pipx; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
@@ -52,6 +54,17 @@ npm_tool() {
 }
 npm_tool nu nushell@0.115.1 @nushell/linux-x64/bin
 npm_tool mise @jdxcode/mise-linux-x64@2026.9.15 @jdxcode/mise-linux-x64/bin
+
+# Real wheels and venv tools from PyPI (pypi.txt), for the python3 the
+# tests run, downloaded once; the tests install from here offline.
+pypi=${XDG_CACHE_HOME:-${HOME}/.cache}/nixld-test/pypi
+stamp="$(sha256sum testscripts/pypi.txt | cut -d' ' -f1) $(python3 -c 'import sys; print(sys.version_info[:2])')"
+if [[ $(cat "${pypi}/.complete" 2>/dev/null) != "${stamp}" ]]; then
+  echo "test.sh: downloading testscripts/pypi.txt from PyPI into ${pypi}" >&2
+  rm -rf "${pypi}"
+  python3 -m pip download -q --disable-pip-version-check --only-binary=:all: -d "${pypi}" -r testscripts/pypi.txt
+  echo "${stamp}" > "${pypi}/.complete"
+fi
 
 unformatted=$(gofmt -l .)
 if [[ -n $unformatted ]]; then

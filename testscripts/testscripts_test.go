@@ -33,6 +33,7 @@ type world struct {
 	// withPackages is the bin directory of a python3.withPackages-like
 	// environment around Debian's python3.11 (see buildWithPackages).
 	withPackages string
+	nixosLibs    string // what bin/nixos-sandbox adds to NIX_LD_LIBRARY_PATH
 }
 
 var w world
@@ -124,6 +125,9 @@ except OSError as e:
 	if w.withPackages, err = buildWithPackages(filepath.Join(dir, "withpackages")); err != nil {
 		return err
 	}
+	if w.nixosLibs, err = buildNixOSSandbox(filepath.Join(dir, "nixos"), w.bin); err != nil {
+		return err
+	}
 
 	// A real interpreter, reached through python3 and python3.X links as
 	// on a NixOS profile.
@@ -150,7 +154,7 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata",
 		RequireExplicitExec: true,
 		Setup:               setup,
-		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"shell": shellCmd, "forall": forallCmd, "nixlibs": nixLibsCmd},
+		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"shell": shellCmd, "forall": forallCmd, "pytools": pytoolsCmd, "nixlibs": nixLibsCmd},
 	})
 }
 
@@ -181,6 +185,7 @@ func setup(e *testscript.Env) error {
 	e.Setenv("BASH_COMPLETION_SCRIPT", completion)
 	e.Setenv("PROBE", w.probe)
 	e.Setenv("WITHPACKAGES", w.withPackages)
+	e.Setenv("NIXOS_LIBS", w.nixosLibs)
 	e.Setenv("TERM", "dumb")
 	e.Setenv("LANG", "C.UTF-8")
 	// The rc files a user would write; scripts may replace them. Each

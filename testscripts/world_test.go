@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/nixld/nixld/internal/fakenix"
+	"github.com/rogpeppe/go-internal/testscript"
 )
 
 // buildNixTool makes bin/nixtool, a program as Nix builds them: it needs
@@ -87,4 +89,112 @@ func buildWithPackages(dir string) (string, error) {
 		return "", err
 	}
 	return bin, os.Symlink("python3.11", filepath.Join(bin, "python3"))
+}
+
+// hiddenLibs are what manylinux wheels take from the system (auditwheel's
+// policy) and a NixOS system lacks outside nix-ld's directory.
+var hiddenLibs = []string{"libstdc++.so.6", "libgcc_s.so.1", "libz.so.1"}
+
+// buildNixOSSandbox makes bin/nixos-sandbox, which runs a command as on
+// NixOS: the system's library directory lacks hiddenLibs, whose copies are
+// only in the returned directory, which the sandbox puts first in
+// NIX_LD_LIBRARY_PATH (as nix-ld's own set). The command runs from /,
+// with nothing else of the caller's environment but HOME: as cron or an
+// IDE would start it. With -nolibs first, nix-ld's directory is empty.
+func buildNixOSSandbox(dir, bin string) (string, error) {
+	matches, _ := filepath.Glob("/usr/lib/*-linux-gnu/libstdc++.so.6")
+	if len(matches) == 0 {
+		return "", fmt.Errorf("no /usr/lib/*-linux-gnu/libstdc++.so.6 to hide")
+	}
+	lib := filepath.Dir(matches[0])
+	host := filepath.Join(dir, "host-lib")   // where the real directory stays visible
+	stage := filepath.Join(dir, "stage-lib") // what the sandbox shows in its place
+	libs := filepath.Join(dir, "nix-ld")
+	for _, d := range []string{host, stage, libs, filepath.Join(dir, "empty")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return "", err
+		}
+	}
+	entries, err := os.ReadDir(lib)
+	if err != nil {
+		return "", err
+	}
+	hidden := map[string]bool{}
+	for _, name := range hiddenLibs {
+		real, err := filepath.EvalSymlinks(filepath.Join(lib, name))
+		if err != nil {
+			return "", err
+		}
+		hidden[filepath.Base(real)], hidden[name] = true, true
+		data, err := os.ReadFile(real)
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(filepath.Join(libs, name), data, 0o755); err != nil {
+			return "", err
+		}
+	}
+	for _, e := range entries {
+		if !hidden[e.Name()] {
+			if err := os.Symlink(filepath.Join(host, e.Name()), filepath.Join(stage, e.Name())); err != nil {
+				return "", err
+			}
+		}
+	}
+	script := fmt.Sprintf(`#!/bin/sh
+# nixos-sandbox [-nolibs] CMD...: CMD as on NixOS (see buildNixOSSandbox).
+libs=%[1]q
+if [ "$1" = -nolibs ]; then libs=%[2]q; shift; fi
+exec bwrap --dev-bind / / --ro-bind %[3]q %[4]q --bind %[5]q %[3]q --chdir / \
+  env -i HOME="$HOME" PATH=/usr/bin:/bin NIX_LD_LIBRARY_PATH="$libs:${NIX_LD_LIBRARY_PATH}" "$@"
+`, libs, filepath.Join(dir, "empty"), lib, host, stage)
+	return libs, os.WriteFile(filepath.Join(bin, "nixos-sandbox"), []byte(script), 0o755)
+}
+
+// pypiCache is where test.sh downloads the wheels of pypi.txt: real
+// manylinux wheels (numpy, pyzmq) and the tools that make venvs (uv,
+// poetry 2, tox 4), with their dependencies.
+func pypiCache() string {
+	cache := os.Getenv("XDG_CACHE_HOME")
+	if !filepath.IsAbs(cache) {
+		home, _ := os.UserHomeDir()
+		cache = filepath.Join(home, ".cache")
+	}
+	return filepath.Join(cache, "nixld-test", "pypi")
+}
+
+var pytools struct {
+	once sync.Once
+	bin  string
+	err  error
+}
+
+// pytoolsCmd: pytools
+//
+// It installs uv, poetry and tox from PyPI (pypi.txt) once, offline, from
+// test.sh's download, into a venv of their own made with the world's
+// python3, outside any project, as a user's tools are; $PYTOOLS is its bin
+// directory (Debian's poetry and tox stay first on PATH). $WHEELS is the
+// download, for pip and friends to install from.
+func pytoolsCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: pytools")
+	}
+	wheels := pypiCache()
+	pytools.once.Do(func() {
+		if _, err := os.Stat(filepath.Join(wheels, ".complete")); err != nil {
+			pytools.err = fmt.Errorf("the PyPI wheels are not in %s: bash testscripts/test.sh downloads them", wheels)
+			return
+		}
+		venv := filepath.Join(w.dir, "pytools")
+		if _, err := run(filepath.Join(w.bin, "python3"), "-m", "venv", venv); err != nil {
+			pytools.err = err
+			return
+		}
+		_, pytools.err = run(filepath.Join(venv, "bin", "pip"), "install", "-q", "--no-index", "--find-links", wheels, "uv", "poetry", "tox")
+		pytools.bin = filepath.Join(venv, "bin")
+	})
+	ts.Check(pytools.err)
+	ts.Setenv("WHEELS", wheels)
+	ts.Setenv("PYTOOLS", pytools.bin)
 }
