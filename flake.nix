@@ -31,6 +31,7 @@
           nix
           util-linux
           bubblewrap
+          strace
           python3Packages.virtualenv
           poetry
           python3Packages.tox

@@ -25,6 +25,7 @@ buildGoModule {
       ../cmd
       ../doctor
       ../hook
+      ../internal
       ../nixpkgs
       ../shells
       ../templates

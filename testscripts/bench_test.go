@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nixld/nixld/internal/testtools"
 	"github.com/nixld/nixld/shells"
 )
 
@@ -180,17 +181,13 @@ func (b *bench) run(tb testing.TB, dir, name string, args ...string) string {
 	return string(out)
 }
 
-// toolPath finds a peer; the test command installs all of them.
+// toolPath finds a peer; test.sh installs all of them.
 func toolPath(tb testing.TB, tool string) string {
 	tb.Helper()
 	if tool == "nixld" {
 		return w.nixld
 	}
-	p, err := exec.LookPath(tool)
-	if err != nil {
-		tb.Fatalf("%s is not installed; bash testscripts/test.sh installs it", tool)
-	}
-	return p
+	return testtools.Need(tb, tool)[0]
 }
 
 // setup makes the project a project for tool and returns its hook line.
@@ -535,7 +532,8 @@ func maxRSS(tb testing.TB, tool string) int64 {
 	bn.setup(tb, "bash", tool)
 	args := map[string][]string{"nixld": {"export", "bash"}, "direnv": {"export", "bash"}, "mise": {"hook-env", "-s", "bash"}}[tool]
 	out := filepath.Join(bn.root, "rss")
-	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M", "-o", out, toolPath(tb, tool)}, args...)...)
+	gnuTime := testtools.Need(tb, "/usr/bin/time")[0]
+	cmd := exec.Command(gnuTime, append([]string{"-f", "%M", "-o", out, toolPath(tb, tool)}, args...)...)
 	cmd.Dir, cmd.Env = bn.proj, append(bn.env, "PWD="+bn.proj)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		tb.Fatalf("%s: %v\n%s", tool, err, b)

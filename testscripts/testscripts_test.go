@@ -17,6 +17,7 @@ import (
 
 	"github.com/creack/pty"
 	"github.com/nixld/nixld/hook"
+	"github.com/nixld/nixld/internal/testtools"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -32,7 +33,16 @@ type world struct {
 
 var w world
 
+// needs are the programs the tests drive (the benchmark's peers it finds
+// itself); TestMain runs nothing unless all are found.
+var needs = []string{"bash", "zsh", "fish", "nu", "elvish", "direnv", "cc", "python3", "nix-instantiate", "nix-store", "nix-hash",
+	"man", "bwrap", "virtualenv", "poetry", "tox", "pipx", "strace", "setpriv"}
+
 func TestMain(m *testing.M) {
+	if err := testtools.Find(needs...); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	dir, err := os.MkdirTemp("", "nixld-testscripts-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -127,11 +137,6 @@ except OSError as e:
 }
 
 func TestScripts(t *testing.T) {
-	for _, sh := range []string{"bash", "zsh", "fish", "nu", "elvish", "direnv", "cc", "python3", "nix-instantiate", "man", "bwrap", "virtualenv", "poetry", "tox", "pipx"} {
-		if _, err := exec.LookPath(sh); err != nil {
-			t.Fatalf("%s is not installed; the test command installs it (no shell is skipped)", sh)
-		}
-	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata",
 		RequireExplicitExec: true,
