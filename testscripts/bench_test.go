@@ -548,23 +548,3 @@ func maxRSS(tb testing.TB, tool string) int64 {
 	}
 	return kib
 }
-
-// TestPromptCost holds nixld to its goal: under 0.05 ms for a prompt whose
-// directory did not change, in every shell; it reports direnv's beside it.
-// The best of three runs counts, as other test packages share the CPU.
-func TestPromptCost(t *testing.T) {
-	const goal = 50 * time.Microsecond
-	for _, sh := range allShells {
-		costs := map[string]time.Duration{}
-		for _, tool := range []string{"nixld", "direnv"} {
-			bn := newBench(t, nil)
-			hook := bn.setup(t, sh, tool)
-			n := map[string]int{"nixld": 5000, "direnv": 30}[tool]
-			costs[tool] = best(3, func() loopCost { return bn.measure(t, sh, hook, bn.proj, []string{":"}, n) })[0]
-		}
-		t.Logf("%-4s prompt: nixld %s, direnv %s", sh, ms(costs["nixld"]), ms(costs["direnv"]))
-		if costs["nixld"] >= goal {
-			t.Errorf("%s: nixld costs %v per unchanged prompt; the goal is under %v", sh, costs["nixld"], goal)
-		}
-	}
-}
