@@ -498,8 +498,10 @@ func BenchmarkPeers(b *testing.B) {
 	})
 	var shim shimCost
 	part("shim", func(b *testing.B) {
-		shim = measureShim(b)
-		add("one python3 -c pass, added", "", []string{"nixld"}, func(string) time.Duration { return shim.added })
+		add("one python3 -c pass, added", "", []string{"nixld"}, func(string) time.Duration {
+			shim = measureShim(b)
+			return shim.added
+		})
 	})
 	part("rss", func(b *testing.B) {
 		addRow("max RSS entering a project", "", toolNames, func(tool string) string { return fmt.Sprintf("%d KiB", maxRSS(b, tool)) })
@@ -547,9 +549,9 @@ type shimCost struct {
 }
 
 // String is the benchmark's line under the table: the shim's added time
-// split into bash's own start and the rest, the shim's own work (its
-// script, its exec, and python starting under the shim's name and library
-// path).
+// split into bash's own start and the rest, the shim's own work: the one
+// more exec a shim makes, its script, and python starting under the
+// shim's name and library path.
 func (c shimCost) String() string {
 	return fmt.Sprintf("shim: python3 -c pass %s direct, %s through the shim (+%s, %.3fx): bash's own start %s (bash -p -c : %s, a bare exec %s), the shim's own work %s",
 		ms(c.direct), ms(c.direct+c.added), ms(c.added), float64(c.direct+c.added)/float64(c.direct),
