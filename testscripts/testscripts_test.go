@@ -245,8 +245,11 @@ func prompts(screen string) int {
 }
 
 var (
-	ansi    = regexp.MustCompile(`\x1b(\[[0-9;?=>]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Za-z]|[=>78MDEHc])`)
-	timeout = 30 * time.Second
+	ansi = regexp.MustCompile(`\x1b(\[[0-9;?=>]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Za-z]|[=>78MDEHc])`)
+	// timeout is a hang guard for each prompt of a session and for its
+	// exit: a line takes under a second, and a few on a busy machine (a
+	// venv made, nu started), which must not fail a test.
+	timeout = 60 * time.Second
 )
 
 // weird is a directory name that needs every kind of quoting.
