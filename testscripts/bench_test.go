@@ -321,10 +321,10 @@ type loopCost struct{ bare, hooked []time.Duration }
 
 // A timed loop runs as many iterations as take about loopBudget with the
 // hook, as a first short try finds, within [minIterations, maxIterations]:
-// nixld's loops that fork nothing get the most, whose mean needs them; a
-// loop that forks has a steady mean after a few dozen, and direnv's
-// slowest rows (over a second per cd) get the fewest. More buys no
-// precision: what moves a figure is the load of the machine, which the
+// nixld's loops that fork nothing run the most, as their small figures
+// need; a loop that forks has a steady mean after a few dozen, and
+// direnv's slowest rows (over a second per cd) run the fewest. More buys
+// no precision: what moves a figure is the load of the machine, which the
 // best of three tries sheds.
 const (
 	loopBudget    = 250 * time.Millisecond
@@ -539,28 +539,34 @@ func ms(d time.Duration) string {
 }
 
 // shimCost is what starting python3 -c pass costs directly, and what the
-// shim nixld writes adds to it, beside what the shim's bash costs to start
-// at all (bash -p -c :, as the shim's #! line runs it) and what any exec
-// costs (a static program that returns at once).
+// shim nixld writes adds to it, beside what the shim's interpreter costs
+// to start at all (as the shim's #! line runs it, with -c :) and what any
+// exec costs (a static program that returns at once).
 type shimCost struct {
 	direct, added time.Duration // python3 -c pass, and what the shim adds
-	bash, exec    time.Duration // bash -p -c :, and a bare exec
-	bashStart     time.Duration // what bash -p -c : costs more than a bare exec
+	interp        []string      // the shim's #! line; none for a program
+	start, exec   time.Duration // interp -c :, and a bare exec
+	ownStart      time.Duration // what interp -c : costs more than a bare exec
 }
 
 // String is the benchmark's line under the table: the shim's added time
-// split into bash's own start and the rest, the shim's own work: the one
-// more exec a shim makes, its script, and python starting under the
-// shim's name and library path.
+// split into its interpreter's own start (bash's) and the rest, the
+// shim's own work: the one more exec a shim makes, its script, and python
+// starting under the shim's name and library path.
 func (c shimCost) String() string {
-	return fmt.Sprintf("shim: python3 -c pass %s direct, %s through the shim (+%s, %.3fx): bash's own start %s (bash -p -c : %s, a bare exec %s), the shim's own work %s",
-		ms(c.direct), ms(c.direct+c.added), ms(c.added), float64(c.direct+c.added)/float64(c.direct),
-		ms(c.bashStart), ms(c.bash), ms(c.exec), ms(max(c.added-c.bashStart, 0)))
+	line := fmt.Sprintf("shim: python3 -c pass %s direct, %s through the shim (+%s, %.3fx)",
+		ms(c.direct), ms(c.direct+c.added), ms(c.added), float64(c.direct+c.added)/float64(c.direct))
+	if len(c.interp) == 0 {
+		return line + ", a program, not a script; a bare exec " + ms(c.exec)
+	}
+	name := filepath.Base(c.interp[0])
+	return line + fmt.Sprintf(": %s's own start %s (%s -c : %s, a bare exec %s), the shim's own work %s",
+		name, ms(c.ownStart), strings.Join(append([]string{name}, c.interp[1:]...), " "), ms(c.start), ms(c.exec), ms(max(c.added-c.ownStart, 0)))
 }
 
 // measureShim runs, in turn, python3 -c pass directly and through the
 // shim nixld writes (found as a project's shell finds it), the shim's
-// bash with -p -c :, and a static program built here, 100 times each.
+// interpreter with -c :, and a static program built here, 100 times each.
 // Each difference is the median of the differences within a turn, which
 // a machine whose load changes from turn to turn moves least.
 func measureShim(tb testing.TB) shimCost {
@@ -569,20 +575,25 @@ func measureShim(tb testing.TB) shimCost {
 	out := bn.run(tb, bn.proj, w.nixld, "exec", bn.proj, "sh", "-c", "command -v python3")
 	shim := strings.TrimSpace(out)
 	direct, _ := filepath.EvalSymlinks(filepath.Join(w.bin, "python3"))
+	var c shimCost
 	// The shim's interpreter, as its #! line names it.
-	data, err := os.ReadFile(shim)
+	f, err := os.Open(shim)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	first, _, _ := strings.Cut(string(data), "\n")
-	bash := strings.Fields(strings.TrimPrefix(first, "#!"))
-	if !strings.HasPrefix(first, "#!") || len(bash) == 0 {
-		tb.Fatalf("%s starts with %q, not a #! line", shim, first)
+	head := make([]byte, 256)
+	n, _ := f.Read(head)
+	f.Close()
+	if first, _, _ := strings.Cut(string(head[:n]), "\n"); strings.HasPrefix(first, "#!") {
+		c.interp = strings.Fields(strings.TrimPrefix(first, "#!"))
 	}
 	static := filepath.Join(bn.root, "static")
 	os.WriteFile(static+".c", []byte("int main(void) { return 0; }\n"), 0o644)
 	bn.run(tb, bn.root, "cc", "-static", "-O2", "-o", static, static+".c")
-	runs := [][]string{{direct, "-c", "pass"}, {shim, "-c", "pass"}, append(bash, "-c", ":"), {static}}
+	runs := [][]string{{direct, "-c", "pass"}, {shim, "-c", "pass"}, {static}}
+	if len(c.interp) > 0 {
+		runs = append(runs, append(slices.Clone(c.interp), "-c", ":"))
+	}
 	const turns = 100
 	var times [4][turns]time.Duration
 	for turn := range turns {
@@ -604,13 +615,14 @@ func measureShim(tb testing.TB) shimCost {
 		slices.Sort(d)
 		return d[turns/2]
 	}
-	return shimCost{
-		direct:    median(func(t int) time.Duration { return times[0][t] }),
-		added:     median(func(t int) time.Duration { return times[1][t] - times[0][t] }),
-		bash:      median(func(t int) time.Duration { return times[2][t] }),
-		exec:      median(func(t int) time.Duration { return times[3][t] }),
-		bashStart: median(func(t int) time.Duration { return times[2][t] - times[3][t] }),
+	c.direct = median(func(t int) time.Duration { return times[0][t] })
+	c.added = median(func(t int) time.Duration { return times[1][t] - times[0][t] })
+	c.exec = median(func(t int) time.Duration { return times[2][t] })
+	if len(c.interp) > 0 {
+		c.start = median(func(t int) time.Duration { return times[3][t] })
+		c.ownStart = median(func(t int) time.Duration { return times[3][t] - times[2][t] })
 	}
+	return c
 }
 
 // maxRSS is the peak memory of the tool's own process when a shell enters
