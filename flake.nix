@@ -33,6 +33,7 @@
           nix
           util-linux
           bubblewrap
+          strace
           python3Packages.virtualenv
           poetry
           python3Packages.tox

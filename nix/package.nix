@@ -36,6 +36,7 @@ buildGoModule {
       ../cmd
       ../doctor
       ../hook
+      ../internal
       ../nixpkgs
       ../shells
       ../templates

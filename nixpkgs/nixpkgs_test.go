@@ -4,14 +4,14 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/nixld/nixld/internal/testtools"
 )
 
 // nixString's output reads back, through nix itself, as what went in:
 // no "${" in a user's path may become an interpolation.
 func TestNixStringRoundTrip(t *testing.T) {
-	if _, err := exec.LookPath("nix-instantiate"); err != nil {
-		t.Fatal("nix-instantiate is not installed; bash testscripts/test.sh installs nix-bin")
-	}
+	testtools.Need(t, "nix-instantiate")
 	for _, s := range []string{"plain", `a"b`, `back\slash`, "${builtins.abort \"x\"}", "$${x}", "tab\tnew\nline", "é"} {
 		out, err := exec.Command("nix-instantiate", "--eval", "--expr", nixString(s)).Output()
 		if err != nil {

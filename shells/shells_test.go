@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nixld/nixld/internal/testtools"
 	"github.com/nixld/nixld/shells"
 	"github.com/nixld/nixld/templates"
 	"mvdan.cc/sh/v3/syntax"
@@ -26,15 +27,14 @@ var hard = []string{
 	"{a,b}", "(sub)", "::", ":a:", "a::b", "é ü 漢字", "\x01\x7f", "--", "-e", "=",
 }
 
-// needShell fails the test where a shell is missing: CI installs all of
-// them, and none may be skipped.
-func needShell(t testing.TB, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		t.Fatalf("%s is not installed; the test command installs bash, zsh, fish, nu, elvish and direnv", name)
+// TestMain runs the tests once every shell they drive is found, nu in
+// test.sh's cache too.
+func TestMain(m *testing.M) {
+	if err := testtools.Find(append(slices.Clone(shells.Names), "shellcheck", "fish_indent")...); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
-	return path
+	os.Exit(m.Run())
 }
 
 // dumpEnv is code writing the shell's environment, NUL-separated, to a file.
@@ -84,7 +84,6 @@ func applied(t testing.TB, sh shells.Shell, export string) string {
 // back from a child process's environment, as every program sees them.
 func roundTrip(t testing.TB, sh shells.Shell, values []string) {
 	t.Helper()
-	needShell(t, sh.Name())
 	var ops []shells.Op
 	for i, v := range values {
 		// Fish and nu keep some variables as lists; cover both kinds.
@@ -310,7 +309,6 @@ func renderAll(t *testing.T, value string) []rendered {
 // TestTemplatesParse parses every rendered piece: mvdan/sh for bash and
 // zsh, fish --no-execute for fish.
 func TestTemplatesParse(t *testing.T) {
-	needShell(t, "fish")
 	for _, r := range renderAll(t, awkward) {
 		if err := r.sh.Validate(r.code); err != nil {
 			t.Errorf("%s: %v", r.name, err)
@@ -325,8 +323,6 @@ func TestTemplatesParse(t *testing.T) {
 // on an awkward value would be about the value, which the other tests
 // prove quoted.
 func TestTemplatesLint(t *testing.T) {
-	needShell(t, "shellcheck")
-	needShell(t, "fish_indent")
 	for _, r := range renderAll(t, "/home/me/.nix-profile/bin/nixld") {
 		switch r.sh.Name() {
 		case "bash":
@@ -402,7 +398,6 @@ func TestTemplatesSource(t *testing.T) {
 
 // TestValidateRejects proves the parsers are not vacuous.
 func TestValidateRejects(t *testing.T) {
-	needShell(t, "fish")
 	for _, name := range shells.Names {
 		sh, _ := shells.Get(name)
 		if err := sh.Validate("if true; then\n"); err == nil && name != "fish" {

@@ -3,13 +3,15 @@
 # direnv and mise. On Debian it first installs, with apt-get, whatever the
 # tests drive and the machine lacks: bash, zsh, fish, elvish, direnv,
 # the linter shellcheck, a C compiler and Python (none may be skipped, in
-# CI or anywhere), Go itself, npm, which fetches nushell and mise, and GNU
-# time.
+# CI or anywhere), Go itself, npm, which fetches nushell and mise, GNU
+# time and strace. With --install it installs them and stops: go test then
+# runs any package by itself (the tests find nu and mise in npm's cache).
+# It says how long each part took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for tool in bash:bash zsh:zsh fish:fish elvish:elvish direnv:direnv shellcheck:shellcheck cc:gcc python3:python3 go:golang-go npm:npm /usr/bin/time:time; do
+for tool in bash:bash zsh:zsh fish:fish elvish:elvish direnv:direnv shellcheck:shellcheck cc:gcc python3:python3 go:golang-go npm:npm /usr/bin/time:time strace:strace; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 if ! python3 -c 'import venv' >/dev/null 2>&1; then
@@ -42,6 +44,7 @@ fi
 
 # nushell, a shell the tests drive, and mise, a benchmark peer, each ship
 # as a binary in an npm package: npm_tool NAME PACKAGE@VERSION BIN_DIR.
+# internal/testtools looks for them there too, in the same BIN_DIR.
 npm_tool() {
   command -v "$1" >/dev/null 2>&1 && return
   local dir=${XDG_CACHE_HOME:-${HOME}/.cache}/nixld-test/$1
@@ -54,6 +57,9 @@ npm_tool() {
 }
 npm_tool nu nushell@0.115.1 @nushell/linux-x64/bin
 npm_tool mise @jdxcode/mise-linux-x64@2026.9.15 @jdxcode/mise-linux-x64/bin
+if [[ ${1-} == --install ]]; then
+  exit 0
+fi
 
 # Real wheels and venv tools from PyPI (pypi.txt), for the python3 the
 # tests run, downloaded once; the tests install from here offline.
@@ -73,7 +79,12 @@ if [[ -n $unformatted ]]; then
 fi
 go vet ./...
 # -count=1: the end-to-end tests build nixld themselves, which go test's
-# cache cannot see.
-go test -count=1 ./...
+# cache cannot see. -timeout is a hang guard, generous for a busy machine
+# (each pty session has its own deadline); go test's own is 10 minutes.
+start=${SECONDS}
+go test -count=1 -timeout 30m ./...
+echo "test.sh: the tests took $((SECONDS - start)) s" >&2
 # The README's cost table: nixld beside direnv and mise, in one run.
-go test -count=1 -run '^$' -bench Peers -benchtime 1x ./testscripts
+start=${SECONDS}
+go test -count=1 -timeout 30m -run '^$' -bench Peers -benchtime 1x ./testscripts
+echo "test.sh: the benchmark took $((SECONDS - start)) s; all of test.sh ${SECONDS} s" >&2

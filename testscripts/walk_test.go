@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/nixld/nixld/internal/testtools"
 	"github.com/nixld/nixld/shells"
 )
 
@@ -81,10 +82,7 @@ func TestHookWalkMatchesNixld(t *testing.T) {
 		"elvish": shells.ElvishEditorStub + hook("elvish") + "\ncd $E:WALK_DIR\nif (_nixld_find) { echo yes } else { echo no }\n",
 	}
 	// nu comes from npm, under a home other users may not reach.
-	nu, err := exec.LookPath("nu")
-	if err != nil {
-		t.Fatal("nu is not installed; the test command installs it")
-	}
+	nu := testtools.Need(t, "nu")[0]
 	data, err := os.ReadFile(nu)
 	if err != nil {
 		t.Fatal(err)
