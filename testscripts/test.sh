@@ -57,10 +57,6 @@ npm_tool() {
 }
 npm_tool nu nushell@0.115.1 @nushell/linux-x64/bin
 npm_tool mise @jdxcode/mise-linux-x64@2026.9.15 @jdxcode/mise-linux-x64/bin
-if [[ ${1-} == --install ]]; then
-  exit 0
-fi
-
 # Real wheels and venv tools from PyPI (pypi.txt), for the python3 the
 # tests run, downloaded once; the tests install from here offline.
 pypi=${XDG_CACHE_HOME:-${HOME}/.cache}/nixld-test/pypi
@@ -70,6 +66,10 @@ if [[ $(cat "${pypi}/.complete" 2>/dev/null) != "${stamp}" ]]; then
   rm -rf "${pypi}"
   python3 -m pip download -q --disable-pip-version-check --only-binary=:all: -d "${pypi}" -r testscripts/pypi.txt
   echo "${stamp}" > "${pypi}/.complete"
+fi
+
+if [[ ${1-} == --install ]]; then
+  exit 0
 fi
 
 unformatted=$(gofmt -l .)

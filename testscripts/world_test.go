@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/nixld/nixld/internal/fakenix"
+	"github.com/nixld/nixld/internal/testtools"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -154,14 +155,7 @@ exec bwrap --dev-bind / / --ro-bind %[3]q %[4]q --bind %[5]q %[3]q --chdir / \
 // pypiCache is where test.sh downloads the wheels of pypi.txt: real
 // manylinux wheels (numpy, pyzmq) and the tools that make venvs (uv,
 // poetry 2, tox 4), with their dependencies.
-func pypiCache() string {
-	cache := os.Getenv("XDG_CACHE_HOME")
-	if !filepath.IsAbs(cache) {
-		home, _ := os.UserHomeDir()
-		cache = filepath.Join(home, ".cache")
-	}
-	return filepath.Join(cache, "nixld-test", "pypi")
-}
+func pypiCache() string { return filepath.Join(testtools.CacheDir(), "pypi") }
 
 var pytools struct {
 	once sync.Once
@@ -183,7 +177,7 @@ func pytoolsCmd(ts *testscript.TestScript, neg bool, args []string) {
 	wheels := pypiCache()
 	pytools.once.Do(func() {
 		if _, err := os.Stat(filepath.Join(wheels, ".complete")); err != nil {
-			pytools.err = fmt.Errorf("the PyPI wheels are not in %s: bash testscripts/test.sh downloads them", wheels)
+			pytools.err = fmt.Errorf("the PyPI wheels are not in %s; %s downloads them", wheels, testtools.Install)
 			return
 		}
 		venv := filepath.Join(w.dir, "pytools")
