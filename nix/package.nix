@@ -35,8 +35,10 @@ buildGoModule {
       ../nix
       ../cmd
       ../doctor
+      ../gc
       ../hook
       ../internal
+      ../launch
       ../nixpkgs
       ../shells
       ../templates
@@ -45,7 +47,7 @@ buildGoModule {
   };
 
   # The NAR hash of `go mod vendor`; TestVendorHash keeps it in step with go.sum.
-  vendorHash = "sha256-FR/XWBmzptFxJaKeTO4E3aV0xLw9SOPRMlxi6DImbcw=";
+  vendorHash = "sha256-VDsYfSnblxGZOZQ6G7El+7hoK09LxXzDJLk/TRHuD44=";
 
   subPackages = [ "cmd/nixld" ];
 
