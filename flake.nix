@@ -86,7 +86,11 @@
             runHook preCheck
             export HOME=$TMPDIR
             export BASH_COMPLETION_SCRIPT=${pkgs.bash-completion}/share/bash-completion/bash_completion
-            go test -count=1 ./...
+            # The sandbox has no network, no git checkout, and no copy of
+            # Home Manager's lib: the tests that need PyPI's wheels, a
+            # checkout build, or the real module system run in
+            # testscripts/test.sh instead.
+            go test -count=1 -skip 'TestScripts/(wheels|nix_modules)$|TestPackageSources|TestCheckoutBuildVersion' ./...
             runHook postCheck
           '';
         });
