@@ -123,6 +123,7 @@ func initCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "nixld: wrote and allowed %s\n", dirs.Show(p.Config()))
+			sayMissingHook(cmd, env, p.Dir)
 			return nil
 		},
 	}
@@ -162,6 +163,9 @@ func trustCmd(verb string) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "nixld: %s %s\n", done, dirs.Show(p.Config()))
+			if verb == "allow" {
+				sayMissingHook(cmd, env, p.Dir)
+			}
 			return nil
 		},
 	}
@@ -312,6 +316,14 @@ func statusCmd() *cobra.Command {
 			_, err = io.WriteString(cmd.OutOrStdout(), hook.Status(dirs, env, workDir(env)))
 			return err
 		},
+	}
+}
+
+// sayMissingHook says, after init and allow, when the shell they ran from
+// has no hook (see hook.MissingHook).
+func sayMissingHook(cmd *cobra.Command, env hook.Env, dir string) {
+	if hint := hook.MissingHook(env, hook.CallingShell(), dir); hint != "" {
+		fmt.Fprintln(cmd.ErrOrStderr(), "nixld: "+hint)
 	}
 }
 
