@@ -62,15 +62,13 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 		hint = fmt.Sprintf("cannot enter %s: %v", d.Show(p.Dir), dirsErr)
 	default:
 		config := d.Show(p.Config())
-		switch d.TrustOf(p) {
+		switch t := d.TrustOf(p); t {
 		case Allowed:
 			if cfg, err = ParseConfig(p, d.Home); err != nil {
 				hint = fmt.Sprintf("%s: %v", config, err)
 			}
-		case NotAllowed:
-			hint = fmt.Sprintf("%s is not allowed; review it, then run 'nixld allow'", config)
-		case Changed:
-			hint = fmt.Sprintf("%s changed since it was allowed; review it, then run 'nixld allow'", config)
+		case NotAllowed, Changed:
+			hint = d.untrustedHint(p, t)
 		}
 	}
 
