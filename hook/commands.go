@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/nixld/nixld/nixpkgs"
 	"github.com/nixld/nixld/shells"
 	"github.com/nixld/nixld/templates"
 )
@@ -241,6 +242,9 @@ func Review(d Dirs, env Env, p *Project) string {
 				row("note", "%s does not exist", d.Show(lib))
 			}
 		}
+		if src, ok := nixpkgs.Local(cfg.Nixpkgs, p.Real); ok && len(cfg.Packages) > 0 && insideProject(src, p.Real) {
+			row("note", "nixpkgs %s is inside the project: allowing runs the Nix code put there, now or later, to build the packages", d.Show(src))
+		}
 	}
 	row("content", "sha256 %s", p.Hash)
 	for _, line := range strings.Split(strings.TrimSuffix(string(p.Content), "\n"), "\n") {
@@ -286,6 +290,18 @@ func projectRows(row rowFunc, d Dirs, env Env, p *Project) *Config {
 	}
 	for _, name := range missing {
 		row("wrap", "%s -> not on PATH", d.Show(name))
+	}
+	if len(cfg.Packages) > 0 || cfg.Nixpkgs != "" {
+		src := nixpkgs.Describe(cfg.Nixpkgs, env.Environ())
+		if path, ok := nixpkgs.Local(cfg.Nixpkgs, p.Real); ok && filepath.Clean(cfg.Nixpkgs) == filepath.Clean(path) {
+			src = d.Show(path)
+		} else if ok {
+			src = fmt.Sprintf("%s (%s)", d.Show(cfg.Nixpkgs), d.Show(path))
+		}
+		if len(cfg.Packages) == 0 {
+			src += " (not used: no packages)"
+		}
+		row("nixpkgs", "%s", src)
 	}
 	if len(cfg.Packages) > 0 {
 		built := "built"

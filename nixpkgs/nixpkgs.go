@@ -126,14 +126,58 @@ func (r Request) source() (string, bool) {
 			}
 		}
 		return `(builtins.getFlake "nixpkgs").legacyPackages.${builtins.currentSystem}`, true
-	case strings.HasPrefix(spec, "/"), strings.HasPrefix(spec, "./"), strings.HasPrefix(spec, "../"):
-		if !filepath.IsAbs(spec) {
-			spec = filepath.Join(r.Project, spec)
-		}
-		return "import " + nixString(filepath.Clean(spec)) + " { }", false
+	case isPath(spec):
+		path, _ := Local(spec, r.Project)
+		return "import " + nixString(path) + " { }", false
 	default:
 		return "(builtins.getFlake " + nixString(spec) + ").legacyPackages.${builtins.currentSystem}", true
 	}
+}
+
+// isPath reports whether a nixpkgs setting is a path rather than a flake
+// reference.
+func isPath(spec string) bool {
+	return strings.HasPrefix(spec, "/") || strings.HasPrefix(spec, "./") || strings.HasPrefix(spec, "../")
+}
+
+// Local is the file or directory on this machine that a nixpkgs setting
+// names, absolute (a relative one is relative to project), and whether it
+// names one at all: a path, or a path:, git+file: or file: flake
+// reference. Its Nix code runs when packages are built from it.
+func Local(spec, project string) (string, bool) {
+	if !isPath(spec) {
+		rest, ok := "", false
+		for _, scheme := range []string{"path:", "git+file://", "git+file:", "file://", "file:"} {
+			if rest, ok = strings.CutPrefix(spec, scheme); ok {
+				break
+			}
+		}
+		if !ok || rest == "" {
+			return "", false
+		}
+		rest, _, _ = strings.Cut(rest, "?")
+		rest, _, _ = strings.Cut(rest, "#")
+		spec = rest
+	}
+	if !filepath.IsAbs(spec) {
+		spec = filepath.Join(project, spec)
+	}
+	return filepath.Clean(spec), true
+}
+
+// Describe names, for humans, where packages come from under a nixpkgs
+// setting spec in environment env (os.Environ form): the setting itself,
+// or what an empty one means there.
+func Describe(spec string, env []string) string {
+	if spec != "" {
+		return spec
+	}
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "NIX_PATH="); ok && v != "" {
+			return "<nixpkgs> from NIX_PATH"
+		}
+	}
+	return "nixpkgs from the flake registry"
 }
 
 // expression selects attr from the package set and takes its library

@@ -45,3 +45,23 @@ func TestSource(t *testing.T) {
 		t.Error("attribute paths")
 	}
 }
+
+func TestLocal(t *testing.T) {
+	for spec, want := range map[string]string{
+		"./nix":                        "/proj/nix",
+		"../shared/nixpkgs":            "/shared/nixpkgs",
+		"/abs/nixpkgs/":                "/abs/nixpkgs",
+		"path:./nix":                   "/proj/nix",
+		"path:/abs?narHash=sha256-x":   "/abs",
+		"git+file:///src/nixpkgs#x":    "/src/nixpkgs",
+		"github:NixOS/nixpkgs":         "",
+		"nixpkgs":                      "",
+		"":                             "",
+		"https://example.org/x.tar.gz": "",
+	} {
+		got, ok := Local(spec, "/proj")
+		if got != want || ok != (want != "") {
+			t.Errorf("Local(%q) = %q %v, want %q", spec, got, ok, want)
+		}
+	}
+}
