@@ -306,7 +306,11 @@ func projectRows(row rowFunc, d Dirs, env Env, p *Project) *Config {
 	if len(cfg.Packages) > 0 {
 		built := "built"
 		if !d.CachedPackages(p, cfg, env) {
-			built = "not built yet: entering the project builds them"
+			built = "not built yet: entering the project builds them, or 'nixld packages'"
+			if e, _, ok := d.PackageRequest(p, cfg, env).LastFailure(); ok {
+				e.Log = d.Show(e.Log)
+				built = fmt.Sprintf("not built: %v; 'nixld packages' tries again", e)
+			}
 		}
 		row("packages", "%s (%s)", strings.Join(cfg.Packages, ", "), built)
 	}

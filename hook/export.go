@@ -16,6 +16,9 @@ type Result struct {
 	Ops      []shells.Op
 	Messages []string
 	Problems []string
+	// Interrupted says the user stopped a package build (Ctrl-C): the
+	// project is entered without the packages.
+	Interrupted bool
 }
 
 // Export computes the change that brings a shell with environment env to
@@ -72,8 +75,9 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 		}
 	}
 
-	// Already in the right state: the common case of cd within a project.
-	if cfg != nil && old.active() && old.Root == p.Real && old.Hash == p.Hash {
+	// Already in the right state: the common case of cd within a project
+	// (unless packages it was entered without have been built since).
+	if cfg != nil && old.active() && old.Root == p.Real && old.Hash == p.Hash && !(old.Pending && d.CachedPackages(p, cfg, env)) {
 		return r
 	}
 
@@ -92,8 +96,10 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 		}
 	}
 	if cfg != nil {
+		pending := false
 		if err := d.withPackages(p, cfg, env); err != nil {
 			note(&entering, "%v", err)
+			pending, r.Interrupted = true, interrupted(err)
 		}
 		a, err := d.Enter(p, cfg, next.path, next.ld, NixLDPath(env), env[VenvVar])
 		entered := next.clone()
@@ -101,7 +107,7 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 			*st = State{
 				Root: p.Real, Dir: omitSame(p.Dir, p.Real), Hash: p.Hash, Bin: a.Shims.Bin,
 				PathUnset: next.path == nil, LDUnset: next.ld == nil, LDAdded: a.LDAdded,
-				SteerPython: steeringPython(a.Shims),
+				SteerPython: steeringPython(a.Shims), Pending: pending,
 			}
 			st.Steered = steer(&entered, st.Bin, st.SteerPython)
 			err = fitsExec(env, map[string]*string{"PATH": &a.Path, LDVar: &a.LD, StateVar: st.encode()})
@@ -260,6 +266,9 @@ func ExecEnv(d Dirs, env Env, dir string) (Env, []string, error) {
 		return nil, nil, fmt.Errorf("%s is %s; review it, then run 'nixld allow %s'", d.Show(p.Config()), t, d.Show(p.Dir))
 	}
 	r := export(d, nil, env, dir, true)
+	if r.Interrupted {
+		return nil, nil, fmt.Errorf("stopped building the packages of %s: %w", d.Show(p.Dir), ErrInterrupted)
+	}
 	if len(r.Problems) > 0 {
 		return nil, nil, fmt.Errorf("%s", r.Problems[0])
 	}

@@ -805,6 +805,16 @@ func TestBrokenConfigHint(t *testing.T) {
 	}
 }
 
+func TestBuildTimeout(t *testing.T) {
+	for v, want := range map[string]time.Duration{"": DefaultBuildTimeout, "30": 30 * time.Second, "2m": 2 * time.Minute,
+		"0": 0, "1.5s": 1500 * time.Millisecond, "soon": DefaultBuildTimeout, "-3": DefaultBuildTimeout} {
+		got, note := buildTimeout(Env{BuildTimeoutVar: v})
+		if got != want || (note != "") != (v == "soon" || v == "-3") {
+			t.Errorf("%q: %v %q, want %v", v, got, note, want)
+		}
+	}
+}
+
 // A failed write names the file, never the temporary one beside it.
 func TestWriteErrorNamesTheFile(t *testing.T) {
 	dir := t.TempDir()

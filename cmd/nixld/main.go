@@ -70,7 +70,7 @@ LD_LIBRARY_PATH exactly.
 	cmd.SetVersionTemplate(versionLine())
 	cmd.CompletionOptions.DisableDefaultCmd = true
 	cmd.SuggestionsMinimumDistance = 2
-	cmd.AddCommand(hookCmd(), exportCmd(), initCmd(), trustCmd("allow"), trustCmd("deny"),
+	cmd.AddCommand(hookCmd(), exportCmd(), initCmd(), trustCmd("allow"), trustCmd("deny"), packagesCmd(),
 		direnvCmd(), direnvEnvCmd(), execCmd(), statusCmd(), shimsCmd(), doctorCmd(), gcCmd(), versionCmd(),
 		completionCmd(), manCmd())
 	usageErrors(cmd)
@@ -134,6 +134,12 @@ func exportCmd() *cobra.Command {
 			// Without its directories nixld can still leave a project.
 			dirs, env, dirsErr := setup()
 			r := hook.Export(dirs, dirsErr, env, workDir(env))
+			if r.Interrupted && sh == shells.Bash {
+				// bash has abandoned its prompt command on the Ctrl-C,
+				// and runs it again, and so this, at once: that one
+				// enters, and says why without the packages.
+				return &exitError{code: 130}
+			}
 			for _, m := range r.Messages {
 				fmt.Fprintln(cmd.ErrOrStderr(), m)
 			}
@@ -217,6 +223,42 @@ func trustCmd(verb string) *cobra.Command {
 	return cmd
 }
 
+func packagesCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "packages [DIR]",
+		Short: "Build the packages of the project at or above DIR in the foreground, with nix's progress",
+		Long: `Build the packages (packages = [...] in .nixld.toml) of the allowed project
+at or above DIR with nix-build, in the foreground: nix's own progress is
+shown, there is no deadline, and Ctrl-C stops it. Entering a project builds
+them too, but for at most $NIXLD_BUILD_TIMEOUT (10s unless set; 0 builds
+none on entry), and does not try again after a failed, stopped or
+too-long build until the config or the nixpkgs source changes, or this
+command asks. The shell that runs it (through the hook's nixld function)
+picks them up at its next prompt, another shell in the project at its
+next cd. Prints the library directories they add, one a line.`,
+		Example: `  nixld packages                 # after "building portaudio took over 10s"
+  nixld packages ~/src/myproject`,
+		Args: maxOneDir,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dirs, env, err := setup()
+			if err != nil {
+				return err
+			}
+			hook.BuildNotes = cmd.ErrOrStderr()
+			_, libs, err := hook.BuildPackages(dirs, env, dirArg(args), cmd.ErrOrStderr())
+			if errors.Is(err, hook.ErrInterrupted) {
+				return &exitError{130, err.Error()}
+			} else if err != nil {
+				return err
+			}
+			for _, lib := range libs {
+				fmt.Fprintln(cmd.OutOrStdout(), lib)
+			}
+			return nil
+		},
+	}
+}
+
 func direnvCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "direnv",
@@ -289,7 +331,9 @@ allowed), and 2 on bad usage.`,
 				return &exitError{125, err.Error()}
 			}
 			newEnv, notes, err := hook.ExecEnv(dirs, env, args[0])
-			if err != nil {
+			if errors.Is(err, hook.ErrInterrupted) {
+				return &exitError{130, err.Error()}
+			} else if err != nil {
 				return &exitError{125, err.Error()}
 			}
 			for _, n := range notes {
