@@ -96,7 +96,7 @@ func ParseConfig(p *Project, home string) (*Config, error) {
 			if !raw.Wrap.failed && !raw.Libraries.failed && !raw.GPU.failed && !raw.Packages.failed && !raw.Nixpkgs.failed {
 				msg = "not valid TOML: " + msg
 			}
-			return nil, &ConfigError{Line: pe.Position.Line, Msg: oneLine(errorf(msg)).Error()}
+			return nil, &ConfigError{Line: pe.Position.Line, Msg: strings.Join(strings.Fields(msg), " ")}
 		}
 		return nil, &ConfigError{Msg: oneLine(err).Error()}
 	}

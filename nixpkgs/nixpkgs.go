@@ -61,7 +61,7 @@ var ErrInterrupted = errors.New("interrupted")
 // before, under the same request and nixpkgs source.
 type BuildError struct {
 	Attrs    []string      `json:"attrs"`              // the attributes not built
-	Reason   Reason        `json:"reason"`             //
+	Reason   Reason        `json:"reason"`             // why they were not
 	Log      string        `json:"log,omitempty"`      // where nix's words are, for Failed
 	Deadline time.Duration `json:"deadline,omitempty"` // for TimedOut
 }
