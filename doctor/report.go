@@ -165,7 +165,7 @@ func (r *Report) environment(c Check, cfg *hook.Config) {
 	e.GPU = cfg.GPU
 	e.LibraryPath = hook.LibraryDirs(hook.NixLDPath(c.Env), cfg)
 	if len(cfg.Packages) > 0 && !c.PackagesBuilt {
-		r.problem("the packages of %s are not built yet: enter the project, or run 'nixld exec %s true'", c.Dirs.Show(r.Project), c.Dirs.Show(c.Root))
+		r.problem("the packages of %s are not built: run 'nixld packages %s'", c.Dirs.Show(r.Project), c.Dirs.Show(c.Root))
 	}
 	for _, name := range []string{hook.SystemNixLDVar, hook.NixLDVar} {
 		v := EnvVar{Name: name}

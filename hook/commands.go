@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/nixld/nixld/nixpkgs"
 	"github.com/nixld/nixld/shells"
 	"github.com/nixld/nixld/templates"
 )
@@ -162,6 +163,21 @@ func RefreshShims(d Dirs, env Env, dir string) (*Project, *ShimSet, error) {
 	return p, set, err
 }
 
+// untrustedHint is the hint for p, whose config the user has not allowed
+// as it is now (t is NotAllowed or Changed): to review and allow it, or,
+// where it does not parse and allowing would only repeat that, what is
+// broken.
+func (d Dirs) untrustedHint(p *Project, t Trust) string {
+	config := d.Show(p.Config())
+	if _, err := ParseConfig(p, d.Home); err != nil {
+		return fmt.Sprintf("%s (%s): %v", config, t, err)
+	}
+	if t == Changed {
+		return fmt.Sprintf("%s changed since it was allowed; review it, then run 'nixld allow'", config)
+	}
+	return fmt.Sprintf("%s is not allowed; review it, then run 'nixld allow'", config)
+}
+
 // AllowChecked allows p after checking that its config parses, so that an
 // allowed config never breaks a prompt later.
 func (d Dirs) AllowChecked(p *Project) error {
@@ -195,7 +211,7 @@ func Init(d Dirs, env Env, dir string, force bool) (*Project, error) {
 	_, err = os.Stat(GPUDriverDir)
 	content := fmt.Sprintf(initConfig, listOrNone(found), err == nil)
 	if err := writeFileAtomic(name, []byte(content), 0o644); err != nil {
-		return nil, oneLine(err)
+		return nil, d.ShowError(err)
 	}
 	p, err := Load(dir)
 	if err != nil {
@@ -213,7 +229,7 @@ const initConfig = `# nixld: per-project shims so that pip-installed wheels find
 # wrap = ["python", "python3"]
 
 # Directories appended to LD_LIBRARY_PATH after $NIX_LD_LIBRARY_PATH:
-# absolute, ~/..., or relative to this file's directory.
+# absolute, ~/..., ~user/..., or relative to this file's directory.
 libraries = []
 
 # Append the GPU driver's libraries (/run/opengl-driver/lib: libcuda and
@@ -263,9 +279,15 @@ func Review(d Dirs, env Env, p *Project) string {
 	cfg := projectRows(row, d, env, p)
 	if cfg != nil {
 		for _, lib := range cfg.Libraries {
-			if within(lib, p.Real) {
+			if insideProject(lib, p.Real) {
 				row("note", "%s is inside the project: allowing trusts whatever is put there later", d.Show(lib))
 			}
+			if _, err := os.Stat(lib); err != nil {
+				row("note", "%s does not exist", d.Show(lib))
+			}
+		}
+		if src, ok := nixpkgs.Local(cfg.Nixpkgs, p.Real); ok && len(cfg.Packages) > 0 && insideProject(src, p.Real) {
+			row("note", "nixpkgs %s is inside the project: allowing runs the Nix code put there, now or later, to build the packages", d.Show(src))
 		}
 	}
 	row("content", "sha256 %s", p.Hash)
@@ -276,6 +298,16 @@ func Review(d Dirs, env Env, p *Project) string {
 		fmt.Fprintf(&b, "  | %s\n", line)
 	}
 	return b.String()
+}
+
+// insideProject reports whether path, as written or with its symlinks
+// resolved, is in the project at root: a repository can change it.
+func insideProject(path, root string) bool {
+	if within(path, root) {
+		return true
+	}
+	real, err := filepath.EvalSymlinks(path)
+	return err == nil && within(real, root)
 }
 
 type rowFunc func(key, format string, args ...any)
@@ -303,10 +335,26 @@ func projectRows(row rowFunc, d Dirs, env Env, p *Project) *Config {
 	for _, name := range missing {
 		row("wrap", "%s -> not on PATH", d.Show(name))
 	}
+	if len(cfg.Packages) > 0 || cfg.Nixpkgs != "" {
+		src := nixpkgs.Describe(cfg.Nixpkgs, env.Environ())
+		if path, ok := nixpkgs.Local(cfg.Nixpkgs, p.Real); ok && filepath.Clean(cfg.Nixpkgs) == filepath.Clean(path) {
+			src = d.Show(path)
+		} else if ok {
+			src = fmt.Sprintf("%s (%s)", d.Show(cfg.Nixpkgs), d.Show(path))
+		}
+		if len(cfg.Packages) == 0 {
+			src += " (not used: no packages)"
+		}
+		row("nixpkgs", "%s", src)
+	}
 	if len(cfg.Packages) > 0 {
 		built := "built"
 		if !d.CachedPackages(p, cfg, env) {
-			built = "not built yet: entering the project builds them"
+			built = "not built yet: entering the project builds them, or 'nixld packages'"
+			if e, _, ok := d.PackageRequest(p, cfg, env).LastFailure(); ok {
+				e.Log = d.Show(e.Log)
+				built = fmt.Sprintf("not built: %v; 'nixld packages' tries again", e)
+			}
 		}
 		row("packages", "%s (%s)", strings.Join(cfg.Packages, ", "), built)
 	}

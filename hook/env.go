@@ -4,6 +4,7 @@
 package hook
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -187,7 +188,9 @@ func readSmall(name string) ([]byte, error) {
 }
 
 // writeFileAtomic replaces name with data through a rename, so readers
-// see the old or the new file, never a partial one.
+// see the old or the new file, never a partial one. An error is a
+// *fs.PathError naming name, never the temporary file beside it, which
+// the user has never heard of.
 func writeFileAtomic(name string, data []byte, perm os.FileMode) error {
 	dir := filepath.Dir(name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -195,7 +198,7 @@ func writeFileAtomic(name string, data []byte, perm os.FileMode) error {
 	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*")
 	if err != nil {
-		return err
+		return &fs.PathError{Op: "write", Path: name, Err: cause(err)}
 	}
 	tmp := f.Name()
 	_, werr := f.Write(data)
@@ -210,6 +213,31 @@ func writeFileAtomic(name string, data []byte, perm os.FileMode) error {
 	}
 	if werr != nil {
 		os.Remove(tmp)
+		return &fs.PathError{Op: "write", Path: name, Err: cause(werr)}
 	}
-	return werr
+	return nil
+}
+
+// cause is the system's reason inside an error that names a file
+// ("read-only file system"), without the file.
+func cause(err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		return pe.Err
+	case errors.As(err, &le):
+		return le.Err
+	}
+	return err
+}
+
+// ShowError is err for a one-line message, its paths shown as Show shows
+// them: "write ~/p/.nixld.toml: read-only file system".
+func (d Dirs) ShowError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s %s: %v", pe.Op, d.Show(pe.Path), pe.Err)
+	}
+	return oneLine(err)
 }

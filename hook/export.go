@@ -16,6 +16,9 @@ type Result struct {
 	Ops      []shells.Op
 	Messages []string
 	Problems []string
+	// Interrupted says the user stopped a package build (Ctrl-C): the
+	// project is entered without the packages.
+	Interrupted bool
 }
 
 // Export computes the change that brings a shell with environment env to
@@ -62,25 +65,23 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 		hint = fmt.Sprintf("cannot enter %s: %v", d.Show(p.Dir), dirsErr)
 	default:
 		config := d.Show(p.Config())
-		switch d.TrustOf(p) {
+		switch t := d.TrustOf(p); t {
 		case Allowed:
 			if cfg, err = ParseConfig(p, d.Home); err != nil {
 				hint = fmt.Sprintf("%s: %v", config, err)
 			}
-		case NotAllowed:
-			hint = fmt.Sprintf("%s is not allowed; review it, then run 'nixld allow'", config)
-		case Changed:
-			hint = fmt.Sprintf("%s changed since it was allowed; review it, then run 'nixld allow'", config)
-		}
-		// Where the project's .envrc says `use nixld`, 'direnv allow' is
-		// the trust step, and direnv asks for it itself.
-		if cfg == nil && hint != "" && UsesNixld(p.Dir) {
-			hint = ""
+		case NotAllowed, Changed:
+			// Where the project's .envrc says `use nixld`, 'direnv allow'
+			// is the trust step, and direnv asks for it itself.
+			if !UsesNixld(p.Dir) {
+				hint = d.untrustedHint(p, t)
+			}
 		}
 	}
 
-	// Already in the right state: the common case of cd within a project.
-	if cfg != nil && old.active() && old.Root == p.Real && old.Hash == p.Hash {
+	// Already in the right state: the common case of cd within a project
+	// (unless packages it was entered without have been built since).
+	if cfg != nil && old.active() && old.Root == p.Real && old.Hash == p.Hash && !(old.Pending && d.CachedPackages(p, cfg, env)) {
 		return r
 	}
 
@@ -99,8 +100,10 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 		}
 	}
 	if cfg != nil {
+		pending := false
 		if err := d.withPackages(p, cfg, env); err != nil {
 			note(&entering, "%v", err)
+			pending, r.Interrupted = true, interrupted(err)
 		}
 		a, err := d.Enter(p, cfg, next, env[VenvVar])
 		entered := next.clone()
@@ -108,7 +111,7 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 			*st = State{
 				Root: p.Real, Dir: omitSame(p.Dir, p.Real), Hash: p.Hash, Bin: a.Shims.Bin,
 				PathUnset: next["PATH"] == nil, LibVar: a.LibVar, LDUnset: next[a.LibVar] == nil, LDAdded: a.LibAdded,
-				SteerPython: steeringPython(a.Shims),
+				SteerPython: steeringPython(a.Shims), Pending: pending,
 			}
 			st.Steered = steer(entered, st.Bin, st.SteerPython)
 			entered["PATH"], entered[a.LibVar] = &a.Path, a.Lib
@@ -259,6 +262,9 @@ func ExecEnv(d Dirs, env Env, dir string) (Env, []string, error) {
 		return nil, nil, fmt.Errorf("%s is %s; review it, then run 'nixld allow %s'", d.Show(p.Config()), t, d.Show(p.Dir))
 	}
 	r := export(d, nil, env, dir, true)
+	if r.Interrupted {
+		return nil, nil, fmt.Errorf("stopped building the packages of %s: %w", d.Show(p.Dir), ErrInterrupted)
+	}
 	if len(r.Problems) > 0 {
 		return nil, nil, fmt.Errorf("%s", r.Problems[0])
 	}

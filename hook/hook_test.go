@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -253,7 +254,7 @@ func TestParseConfig(t *testing.T) {
 	for config, want := range map[string]string{
 		"wrap = [\"python3\", \"uv\"]\nlibraries = [\"lib\", \"~/x\", \"/abs\"]\n": "",
 		"wrapp = []\n":                 `unknown key "wrapp"`,
-		"wrap = \"python3\"\n":         "incompatible types",
+		"wrap = \"python3\"\n":         `line 1: wrap must be a list of program names, like wrap = ["python3"]; found a string, "python3"`,
 		"wrap = [\"\"]\n":              "not a program name",
 		"wrap = [\"..\"]\n":            "not a program name",
 		"wrap = [\"a\\nb\"]\n":         "control, bidi or invisible character",
@@ -261,9 +262,26 @@ func TestParseConfig(t *testing.T) {
 		"libraries = [\"a\u200bb\"]\n": "control, bidi or invisible character",
 		"libraries = [\"/a:/b\"]\n":    "contains ':'",
 		"libraries = [\"\"]\n":         "empty entry",
-		"wrap = [\n":                   "toml:",
+		"wrap = [\n":                   "line 1: not valid TOML: ",
 		"[section]\nwrap = []\n":       `unknown key "section"`,
 		"libraries = [\"a\", \"a\"]\n": "",
+		// Wrong types: the key, its line, what was found, what is expected.
+		"# c\n\ngpu = \"yes\"\n":            `line 3: gpu must be true or false, like gpu = true; found a string, "yes"`,
+		"wrap = [\"python3\", 3]\n":         `line 1: wrap must be a list of program names in quotes, like wrap = ["python3"]; found a number, 3 in it`,
+		"libraries = \"vendor/lib\"\n":      `line 1: libraries must be a list of directories, like libraries = ["vendor/lib"]; found a string, "vendor/lib"`,
+		"\npackages = true\n":               `line 2: packages must be a list of nixpkgs attributes, like packages = ["portaudio"]; found true, a boolean`,
+		"nixpkgs = [\"./nix\"]\n":           `line 1: nixpkgs must be a path or a flake reference in quotes, like nixpkgs = "github:NixOS/nixpkgs/nixos-25.05"; found a list`,
+		"[wrap]\nx = 1\n":                   `line 1: wrap must be a list of program names, like wrap = ["python3"]; found a table`,
+		"gpu = 1.5\n":                       "found a number, 1.5",
+		"gpu = 2024-01-01\n":                "found a date",
+		"wrap = [\"python3\"]\nwrap = []\n": "line 2: not valid TOML: ",
+		"\n\nwrap = [\"a/b\"]\n":            `line 3: wrap: "a/b" is not a program name (no slashes; it is looked up on PATH)`,
+		// Variables are not expanded; ~user is, where the user exists.
+		"libraries = [\"$HOME/lib\"]\n":         `libraries: "$HOME/lib": nixld does not expand variables; write ~/lib`,
+		"libraries = [\"${HOME}\"]\n":           `libraries: "${HOME}": nixld does not expand variables; write ~`,
+		"libraries = [\"$LIBDIR\"]\n":           `libraries: "$LIBDIR": nixld does not expand variables; write the directory itself`,
+		"libraries = [\"~nosuchuser9/x\"]\n":    `libraries: "~nosuchuser9/x": there is no user "nosuchuser9" whose home it could be in`,
+		"libraries = [\"~root/lib\", \"a$\"]\n": "",
 	} {
 		p := f.project("p", config, false)
 		cfg, err := ParseConfig(p, f.dirs.Home)
@@ -275,7 +293,12 @@ func TestParseConfig(t *testing.T) {
 		case err != nil && strings.Contains(err.Error(), "\n"):
 			t.Errorf("%q: error spans lines: %q", config, err)
 		}
-		if strings.HasPrefix(config, "wrap = [\"python3\"") {
+		if strings.HasPrefix(config, "libraries = [\"~root") {
+			if want := []string{"/root/lib", filepath.Join(p.Real, "a$")}; !slices.Equal(cfg.Libraries, want) {
+				t.Errorf("libraries %q, want %q", cfg.Libraries, want)
+			}
+		}
+		if strings.HasPrefix(config, "wrap = [\"python3\", \"uv\"") {
 			wantLibs := []string{filepath.Join(p.Real, "lib"), filepath.Join(f.dirs.Home, "x"), "/abs"}
 			if strings.Join(cfg.Libraries, " ") != strings.Join(wantLibs, " ") {
 				t.Errorf("libraries %q, want %q", cfg.Libraries, wantLibs)
@@ -815,5 +838,53 @@ func TestDirenvShimsStay(t *testing.T) {
 	in, _ := f.step(Env{"PATH": bin + ":" + f.bin, DirenvVar: bin}, "proj")
 	if n := strings.Count(in["PATH"], bin); n != 1 || !strings.HasPrefix(in["PATH"], bin+":") {
 		t.Errorf("entered: PATH %q holds the shim directory %d times", in["PATH"], n)
+	}
+}
+
+// A config that does not parse is said as such on entry, allowed or not:
+// allowing would only repeat it.
+func TestBrokenConfigHint(t *testing.T) {
+	f := newFixture(t)
+	f.project("new", "gpu = \"yes\"\n", false)
+	_, r := f.step(Env{"PATH": f.bin}, "new")
+	want := "(not allowed): line 1: gpu must be true or false, like gpu = true; found a string, \"yes\""
+	if len(r.Messages) != 1 || !strings.HasSuffix(r.Messages[0], want) {
+		t.Errorf("not allowed: %q, want ...%s", r.Messages, want)
+	}
+	p := f.project("edited", "gpu = true\n", true)
+	f.write(p.Config(), "gpu = [true]\n", 0o644)
+	_, r = f.step(Env{"PATH": f.bin}, "edited")
+	want = "(changed since allowed): line 1: gpu must be true or false, like gpu = true; found a list"
+	if len(r.Messages) != 1 || !strings.HasSuffix(r.Messages[0], want) {
+		t.Errorf("changed: %q, want ...%s", r.Messages, want)
+	}
+	f.project("fine", "gpu = true\n", false)
+	_, r = f.step(Env{"PATH": f.bin}, "fine")
+	if len(r.Messages) != 1 || !strings.HasSuffix(r.Messages[0], "is not allowed; review it, then run 'nixld allow'") {
+		t.Errorf("parses: %q", r.Messages)
+	}
+}
+
+func TestBuildTimeout(t *testing.T) {
+	for v, want := range map[string]time.Duration{"": DefaultBuildTimeout, "30": 30 * time.Second, "2m": 2 * time.Minute,
+		"0": 0, "1.5s": 1500 * time.Millisecond, "soon": DefaultBuildTimeout, "-3": DefaultBuildTimeout} {
+		got, note := buildTimeout(Env{BuildTimeoutVar: v})
+		if got != want || (note != "") != (v == "soon" || v == "-3") {
+			t.Errorf("%q: %v %q, want %v", v, got, note, want)
+		}
+	}
+}
+
+// A failed write names the file, never the temporary one beside it.
+func TestWriteErrorNamesTheFile(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, ConfigName)
+	os.MkdirAll(filepath.Join(name, "x"), 0o755) // a rename cannot replace it
+	err := writeFileAtomic(name, []byte("x"), 0o644)
+	if err == nil || !strings.HasPrefix(err.Error(), "write "+name+": ") || strings.Contains(err.Error(), ConfigName+".") {
+		t.Errorf("got %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("left behind: %v", entries)
 	}
 }

@@ -33,6 +33,9 @@ type State struct {
 	Steered     []string `json:"steered,omitempty"`
 	SteerPython string   `json:"steer_python,omitempty"`
 	Hinted      string   `json:"hinted,omitempty"` // hash of the hint last shown, so it is shown once
+	// Pending says the project was entered without all its packages
+	// built: once nixld packages builds them, the next export reloads.
+	Pending bool `json:"pending,omitempty"`
 }
 
 // stateVersion prefixes the JSON; legacyVersion states (base64 JSON with

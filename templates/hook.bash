@@ -5,11 +5,13 @@
 _nixld_hook() {
   \builtin local __nixld_status=$?
   if [[ ${_nixld_pwd-} != "${PWD}" ]]; then
-    _nixld_pwd=${PWD}
     if [[ -n ${_NIXLD_STATE-} ]] || _nixld_find; then
       # shellcheck disable=SC2312 # nixld prints nothing on stdout when it fails, and says why on stderr.
       \builtin eval "$({{.Self}} export bash)"
     fi
+    # Set after: where a Ctrl-C (during a package build) makes bash
+    # abandon this, bash runs it again at once, and nixld then enters.
+    _nixld_pwd=${PWD}
   elif [[ -z ${_NIXLD_STATE-} && ${_nixld_path-} != "${PATH}" ]]; then
     # No project here, and PATH changed: a venv's deactivate may have put
     # a left project's shims back. nixld takes them out; at most once per

@@ -5,7 +5,13 @@ function _nixld_hook --on-event fish_prompt --description 'nixld: per-project Py
     if test "$_nixld_pwd" != "$PWD"
         set -g _nixld_pwd $PWD
         if test -n "$_NIXLD_STATE"; or _nixld_find
+            # Ctrl-C during a package build is nixld's to handle (it stops
+            # the build and enters without it): with a handler for SIGINT,
+            # fish does not cancel this.
+            function _nixld_sigint --on-signal SIGINT
+            end
             {{.Self}} export fish | source
+            functions -e _nixld_sigint
         end
     else if test -z "$_NIXLD_STATE"; and test "$_nixld_path" != "$PATH"
         # No project here, and PATH changed: a venv's deactivate may have

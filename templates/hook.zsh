@@ -10,6 +10,10 @@ _nixld_hook() {
     \builtin emulate -L zsh
     \builtin typeset -g _nixld_pwd="${PWD}"
     if [[ -n ${_NIXLD_STATE-} ]] || _nixld_find; then
+      # Ctrl-C during a package build is nixld's to handle (it stops the
+      # build and enters without it): ignored until this returns, as
+      # emulate -L keeps traps local.
+      \builtin trap '' INT
       \builtin eval "$({{.Self}} export zsh)"
     fi
   elif [[ -z ${_NIXLD_STATE-} && ${_nixld_path-} != "${PATH}" ]]; then

@@ -298,6 +298,11 @@ var cursorQuery = []byte("\x1b[6n")
 // (or $WORK/DIR), where it starts, with $OUT=$T/out for results and its
 // own $NIXLD_LOG; $WEIRD is a name to make directories with. -e passes a
 // variable through; -as lets one script run a shell twice.
+//
+// A line "^C after REGEX" is not typed: after the line before it, instead
+// of waiting for the prompt, it waits for REGEX to show on the screen,
+// then presses Ctrl-C (the pty sends SIGINT to the foreground process
+// group, as a terminal does), and then waits for the prompt.
 func shellCmd(ts *testscript.TestScript, neg bool, args []string) {
 	pass := []string{"HOME", "XDG_CONFIG_HOME", "PATH", "NIX_LD_LIBRARY_PATH", "WHEEL", "PROBE", "TERM", "LANG", "WORK", "TMPDIR"}
 	name := ""
@@ -372,11 +377,42 @@ func shellCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if sh == "nu" || sh == "elvish" {
 		paste = func(line string) string { return "\x1b[200~" + line + "\x1b[201~" }
 	}
+	// waitScreen reads until the screen, from byte from on, matches re.
+	waitScreen := func(from int, re *regexp.Regexp, sent string) {
+		deadline := time.After(timeout)
+		for !re.MatchString(clean(screen.String()[from:])) {
+			select {
+			case c, ok := <-chunks:
+				if !ok {
+					ts.Fatalf("%s exited before showing %q (after %q):\n%s", args[0], re, sent, clean(screen.String()))
+				}
+				screen.Write(c)
+			case <-deadline:
+				cmd.Process.Kill()
+				ts.Fatalf("%s: %q not shown within %v after %q:\n%s", args[0], re, timeout, sent, clean(screen.String()))
+			}
+		}
+	}
+	typed := 0 // lines typed, each of which ends with a prompt
 	for i, line := range lines {
+		if strings.HasPrefix(line, "^C after ") {
+			continue
+		}
+		from := screen.Len()
 		_, err := tty.Write([]byte(paste(line) + "\r"))
 		ts.Check(err)
+		typed++
+		if i+1 < len(lines) {
+			if pattern, ok := strings.CutPrefix(lines[i+1], "^C after "); ok {
+				re, err := regexp.Compile(pattern)
+				ts.Check(err)
+				waitScreen(from, re, line)
+				_, err = tty.Write([]byte{0x03})
+				ts.Check(err)
+			}
+		}
 		if line != "exit" {
-			waitFor(i+2, line)
+			waitFor(typed+1, line)
 		}
 	}
 	done := make(chan error, 1)

@@ -18,6 +18,7 @@ type exitError struct {
 
 func (e *exitError) Error() string { return e.msg }
 
+// usageError is err as bad usage: exit status 2, for every command.
 func usageError(err error) error { return &exitError{2, err.Error()} }
 
 func doctorCmd() *cobra.Command {
@@ -34,12 +35,10 @@ with the fix for this project and for the whole system, and checks
 nix-ld's directory, its variables, the hook, trust and the shims.
 
 Exit status: 0 when all is well, 1 when something needs fixing, 2 on bad usage.`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if err := maxOneDir(cmd, args); err != nil {
-				return usageError(err)
-			}
-			return nil
-		},
+		Example: `  nixld doctor ~/src/myproject
+  nixld doctor --fix          # relink venvs that bypass the shims
+  nixld doctor --json | jq .missing`,
+		Args: maxOneDir,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dirs, env, err := setup()
 			if err != nil {
@@ -90,6 +89,5 @@ Exit status: 0 when all is well, 1 when something needs fixing, 2 on bad usage.`
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVar(&fix, "fix", false, "relink venvs that bypass the project's shims to the shim for their Python")
-	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 	return cmd
 }

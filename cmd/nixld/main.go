@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,12 +54,50 @@ LD_LIBRARY_PATH exactly.
   nixld init                     # in a project: write and allow .nixld.toml`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Runnable, so that an unknown command reaches Args (a usage
+		// error) rather than cobra's own check.
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+				if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+					msg += "; did you mean " + strings.Join(s, " or ") + "?"
+				}
+				return errors.New(msg)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	cmd.Version, _ = buildVersion()
 	cmd.SetVersionTemplate(versionLine())
-	cmd.AddCommand(hookCmd(), exportCmd(), initCmd(), trustCmd("allow"), trustCmd("deny"),
-		direnvCmd(), direnvEnvCmd(), execCmd(), statusCmd(), shimsCmd(), doctorCmd(), gcCmd(), versionCmd(), manCmd())
+	cmd.CompletionOptions.DisableDefaultCmd = true
+	cmd.SuggestionsMinimumDistance = 2
+	cmd.AddCommand(hookCmd(), exportCmd(), initCmd(), trustCmd("allow"), trustCmd("deny"), packagesCmd(),
+		direnvCmd(), direnvEnvCmd(), execCmd(), statusCmd(), shimsCmd(), doctorCmd(), gcCmd(), versionCmd(),
+		completionCmd(), manCmd())
+	usageErrors(cmd)
 	return cmd
+}
+
+// usageErrors makes every way of calling cmd or its subcommands wrongly
+// (an unknown command or flag, the wrong arguments) exit 2.
+func usageErrors(cmd *cobra.Command) {
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
+	var wrap func(*cobra.Command)
+	wrap = func(c *cobra.Command) {
+		if check := c.Args; check != nil {
+			c.Args = func(c *cobra.Command, args []string) error {
+				if err := check(c, args); err != nil {
+					return usageError(err)
+				}
+				return nil
+			}
+		}
+		for _, sub := range c.Commands() {
+			wrap(sub)
+		}
+	}
+	wrap(cmd)
 }
 
 // oneShell accepts exactly one argument naming a supported shell.
@@ -72,8 +111,10 @@ func oneShell(cmd *cobra.Command, args []string) error {
 
 func hookCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:       "hook bash|zsh|fish|nu|elvish",
-		Short:     "Print the prompt hook to eval in the shell's rc file",
+		Use:   "hook bash|zsh|fish|nu|elvish",
+		Short: "Print the prompt hook to eval in the shell's rc file",
+		Example: `  eval "$(nixld hook bash)"          # in ~/.bashrc
+  nixld hook fish | source           # in ~/.config/fish/config.fish`,
 		ValidArgs: shells.Names,
 		Args:      oneShell,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -87,6 +128,7 @@ func exportCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:       "export bash|zsh|fish|nu|elvish",
 		Short:     "Print code that moves the shell to the state for the working directory",
+		Example:   `  nixld export bash    # what the bash hook evals on a change of directory`,
 		ValidArgs: shells.Names,
 		Args:      oneShell,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -94,6 +136,12 @@ func exportCmd() *cobra.Command {
 			// Without its directories nixld can still leave a project.
 			dirs, env, dirsErr := setup()
 			r := hook.Export(dirs, dirsErr, env, workDir(env))
+			if r.Interrupted && sh == shells.Bash {
+				// bash has abandoned its prompt command on the Ctrl-C,
+				// and runs it again, and so this, at once: that one
+				// enters, and says why without the packages.
+				return &exitError{code: 130}
+			}
 			for _, m := range r.Messages {
 				fmt.Fprintln(cmd.ErrOrStderr(), m)
 			}
@@ -110,9 +158,10 @@ func exportCmd() *cobra.Command {
 func initCmd() *cobra.Command {
 	var force bool
 	cmd := &cobra.Command{
-		Use:   "init [DIR]",
-		Short: "Write DIR/.nixld.toml (default: the working directory) and allow it",
-		Args:  maxOneDir,
+		Use:     "init [DIR]",
+		Short:   "Write DIR/.nixld.toml (default: the working directory) and allow it",
+		Example: `  cd ~/src/myproject && nixld init && python3 -m venv .venv`,
+		Args:    maxOneDir,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dirs, env, err := setup()
 			if err != nil {
@@ -136,11 +185,16 @@ func trustCmd(verb string) *cobra.Command {
 	if verb == "deny" {
 		short, done = "Withdraw trust in the nearest .nixld.toml at or above DIR, and stop hinting", "denied"
 	}
+	example := "  nixld allow --show ~/src/myproject   # what allowing would trust\n  nixld allow ~/src/myproject"
+	if verb == "deny" {
+		example = "  nixld deny ~/src/cloned-repo"
+	}
 	var show bool
 	cmd := &cobra.Command{
-		Use:   verb + " [DIR]",
-		Short: short,
-		Args:  maxOneDir,
+		Use:     verb + " [DIR]",
+		Short:   short,
+		Example: example,
+		Args:    maxOneDir,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dirs, env, err := setup()
 			if err != nil {
@@ -175,11 +229,49 @@ func trustCmd(verb string) *cobra.Command {
 	return cmd
 }
 
+func packagesCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "packages [DIR]",
+		Short: "Build the packages of the project at or above DIR in the foreground, with nix's progress",
+		Long: `Build the packages (packages = [...] in .nixld.toml) of the allowed project
+at or above DIR with nix-build, in the foreground: nix's own progress is
+shown, there is no deadline, and Ctrl-C stops it. Entering a project builds
+them too, but for at most $NIXLD_BUILD_TIMEOUT (10s unless set; 0 builds
+none on entry), and does not try again after a failed, stopped or
+too-long build until the config or the nixpkgs source changes, or this
+command asks. The shell that runs it (through the hook's nixld function)
+picks them up at its next prompt, another shell in the project at its
+next cd. Prints the library directories they add, one a line.`,
+		Example: `  nixld packages                 # after "building portaudio took over 10s"
+  nixld packages ~/src/myproject`,
+		Args: maxOneDir,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dirs, env, err := setup()
+			if err != nil {
+				return err
+			}
+			hook.BuildNotes = cmd.ErrOrStderr()
+			_, libs, err := hook.BuildPackages(dirs, env, dirArg(args), cmd.ErrOrStderr())
+			if errors.Is(err, hook.ErrInterrupted) {
+				return &exitError{130, err.Error()}
+			} else if err != nil {
+				return err
+			}
+			for _, lib := range libs {
+				fmt.Fprintln(cmd.OutOrStdout(), lib)
+			}
+			return nil
+		},
+	}
+}
+
 func direnvCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "direnv",
 		Short: "Print a direnv library defining `use nixld`, for ~/.config/direnv/lib/nixld.sh",
-		Args:  cobra.NoArgs,
+		Example: `  mkdir -p ~/.config/direnv/lib && nixld direnv > ~/.config/direnv/lib/nixld.sh
+  echo 'use nixld' >> .envrc && direnv allow`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return printCalling(cmd, shells.Direnv)
 		},
@@ -188,10 +280,11 @@ func direnvCmd() *cobra.Command {
 
 func direnvEnvCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:    "direnv-env DIR",
-		Short:  "Print the code use_nixld evals (used by the direnv library)",
-		Hidden: true,
-		Args:   cobra.ExactArgs(1),
+		Use:     "direnv-env DIR",
+		Short:   "Print the code use_nixld evals (used by the direnv library)",
+		Example: `  nixld direnv-env "$PWD"    # as 'use nixld' calls it`,
+		Hidden:  true,
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dirs, env, err := setup()
 			if err != nil {
@@ -214,6 +307,15 @@ func execCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "exec [--] DIR [--] CMD [ARGS...]",
 		Short: "Run CMD with the environment of the project at or above DIR",
+		Long: `Run CMD with the environment of the project at or above DIR, which must be
+allowed: its shims first on PATH and its libraries on LD_LIBRARY_PATH, as
+a shell entering it would have them.
+
+Exit status: CMD's own; 127 when CMD is not found and 126 when it cannot
+be run, as env's; 125 when nixld fails before running it (no project, not
+allowed), and 2 on bad usage.`,
+		Example: `  nixld exec ~/src/myproject python3 -m pytest
+  nixld exec ~/src/myproject -- python3 -c 'import numpy'   # from cron, say`,
 		// Everything after DIR belongs to CMD, flags included.
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -228,33 +330,60 @@ func execCmd() *cobra.Command {
 				args = slices.Delete(args, 1, 2)
 			}
 			if len(args) < 2 {
-				return errors.New("exec: usage: nixld exec [--] DIR [--] CMD [ARGS...]")
+				return usageError(errors.New("exec: usage: nixld exec [--] DIR [--] CMD [ARGS...]"))
 			}
 			dirs, env, err := setup()
 			if err != nil {
-				return err
+				return &exitError{125, err.Error()}
 			}
 			newEnv, notes, err := hook.ExecEnv(dirs, env, args[0])
-			if err != nil {
-				return err
+			if errors.Is(err, hook.ErrInterrupted) {
+				return &exitError{130, err.Error()}
+			} else if err != nil {
+				return &exitError{125, err.Error()}
 			}
 			for _, n := range notes {
 				fmt.Fprintln(cmd.ErrOrStderr(), n)
 			}
 			prog, err := lookPath(args[1], newEnv["PATH"])
 			if err != nil {
-				return err
+				return execFailure(args[1], err)
 			}
-			return syscall.Exec(prog, args[1:], newEnv.Environ())
+			err = syscall.Exec(prog, args[1:], newEnv.Environ())
+			if errors.Is(err, syscall.ENOEXEC) {
+				// Not a binary nor a #! script: execvp, and so env, hands
+				// it to the shell.
+				err = syscall.Exec("/bin/sh", append([]string{"sh", prog}, args[2:]...), newEnv.Environ())
+			}
+			return execFailure(prog, err)
 		},
 	}
 }
 
+// execFailure is how nixld exec ends when CMD does not run, as env's
+// does: 127 where it is not found (or its #! interpreter is not), 126
+// where it is found but cannot be run.
+func execFailure(prog string, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && !strings.Contains(prog, "/"):
+		return &exitError{127, fmt.Sprintf("exec: %s: not found on PATH", prog)}
+	case errors.Is(err, fs.ErrNotExist):
+		if _, serr := os.Stat(prog); serr == nil {
+			return &exitError{127, fmt.Sprintf("exec: %s: its interpreter (the #! line) is not found", prog)}
+		}
+		return &exitError{127, fmt.Sprintf("exec: %s: no such file", prog)}
+	case errors.Is(err, fs.ErrPermission):
+		return &exitError{126, fmt.Sprintf("exec: %s: permission denied (not an executable file)", prog)}
+	}
+	return &exitError{126, fmt.Sprintf("exec: %s: %v", prog, err)}
+}
+
 func shimsCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "shims [DIR]",
-		Short: "Rewrite the shims of the project at or above DIR for the programs on PATH now",
-		Args:  maxOneDir,
+		Use:     "shims [DIR]",
+		Short:   "Rewrite the shims of the project at or above DIR for the programs on PATH now",
+		Example: `  nix-shell -p python312 --run 'nixld shims'   # a shim's Python was garbage-collected`,
+		Args:    maxOneDir,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dirs, env, err := setup()
 			if err != nil {
@@ -281,7 +410,7 @@ venv links to its project's shims by path, so gc keeps them where a venv
 it finds (in the project, a renamed project, ~/.virtualenvs, poetry's,
 pipenv's and pipx's venvs) still links to them, where they ran in the last
 90 days, and where the file system does not record when they ran.`,
-		Example: "  nixld gc --dry-run   # what a real run would do, exactly",
+		Example: "  nixld gc --dry-run   # says exactly what a real run would do\n  nixld gc",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dirs, env, err := setup()
@@ -305,9 +434,10 @@ pipenv's and pipx's venvs) still links to them, where they ran in the last
 
 func statusCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "status",
-		Short: "Show the project for the working directory and this shell's state",
-		Args:  cobra.NoArgs,
+		Use:     "status",
+		Short:   "Show the project for the working directory and this shell's state",
+		Example: `  cd ~/src/myproject && nixld status`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dirs, env, err := setup()
 			if err != nil {
@@ -413,19 +543,29 @@ func invokedAs() (string, error) {
 	return os.Executable()
 }
 
-// lookPath finds prog on path, as the shell would after entering.
+// lookPath finds prog on path, as the shell would after entering, and as
+// execvp does: a name with a slash is taken as it is; otherwise the first
+// executable regular file of that name on path, and where there is none,
+// fs.ErrPermission if a file of that name that cannot be run was there,
+// else fs.ErrNotExist.
 func lookPath(prog, path string) (string, error) {
 	if strings.Contains(prog, "/") {
 		return prog, nil
 	}
+	notFound := fs.ErrNotExist
 	for _, dir := range filepath.SplitList(path) {
 		if dir == "" {
 			dir = "."
 		}
 		cand := filepath.Join(dir, prog)
-		if fi, err := os.Stat(cand); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+		fi, err := os.Stat(cand)
+		switch {
+		case err != nil:
+		case fi.Mode().IsRegular() && fi.Mode()&0o111 != 0:
 			return cand, nil
+		default:
+			notFound = fs.ErrPermission
 		}
 	}
-	return "", fmt.Errorf("exec: %s: not found on PATH", prog)
+	return "", notFound
 }

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -68,10 +69,12 @@ func versionCmd() *cobra.Command {
 		Use:   "version [AT_LEAST]",
 		Short: "Print the version; with AT_LEAST, fail unless nixld is at least that version",
 		Long: `Print nixld's version, commit and Go version. With AT_LEAST, print nothing
-and exit 1, saying so in one line, unless nixld is at least that version: in
-an .envrc, 'nixld_version 0.2 || exit 1' (direnv's direnv_version idiom).
+and exit 1, saying so in one line, unless nixld is at least that version.
 A build from a checkout is a development build of the version its source
 says (0.1.0-dev counts as 0.1.0).`,
+		Example: `  nixld version
+  nixld version 0.1 || echo 'nixld is too old'
+  nixld_version 0.1 || exit 1    # in an .envrc, as direnv's direnv_version`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -81,7 +84,7 @@ says (0.1.0-dev counts as 0.1.0).`,
 			have, _ := buildVersion()
 			older, err := olderThan(have, args[0])
 			if err != nil {
-				return err
+				return usageError(err)
 			}
 			if older {
 				return fmt.Errorf("nixld %s is older than %s; update it", have, args[0])
@@ -131,12 +134,46 @@ func part(p []int, i int) int {
 	return 0
 }
 
+// completionCmd prints completions for the shells nixld has a hook for;
+// cobra's own command would offer PowerShell too.
+func completionCmd() *cobra.Command {
+	var noDesc bool
+	cmd := &cobra.Command{
+		Use:       "completion bash|zsh|fish",
+		Short:     "Print the shell completion script for bash, zsh or fish (the package installs them)",
+		Example:   `  source <(nixld completion bash)    # or: nixld completion fish | source`,
+		ValidArgs: []string{"bash", "zsh", "fish"},
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 || !slices.Contains(cmd.ValidArgs, args[0]) {
+				return fmt.Errorf("completion: name one shell: bash, zsh or fish")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			root, out := cmd.Root(), cmd.OutOrStdout()
+			switch args[0] {
+			case "bash":
+				return root.GenBashCompletionV2(out, !noDesc)
+			case "zsh":
+				if noDesc {
+					return root.GenZshCompletionNoDesc(out)
+				}
+				return root.GenZshCompletion(out)
+			default:
+				return root.GenFishCompletion(out, !noDesc)
+			}
+		},
+	}
+	cmd.Flags().BoolVar(&noDesc, "no-descriptions", false, "complete without descriptions")
+	return cmd
+}
+
 func manCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:    "man DIR",
-		Short:  "Write nixld's man pages (section 1) into DIR, for packagers",
-		Hidden: true,
-		Args:   cobra.ExactArgs(1),
+		Use:     "man DIR",
+		Short:   "Write nixld's man pages (section 1) into DIR, for packagers",
+		Example: `  nixld man share/man/man1 && man -l share/man/man1/nixld.1`,
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := os.MkdirAll(args[0], 0o755); err != nil {
 				return err
