@@ -66,10 +66,31 @@ func newFixture(t testing.TB) *fixture {
 	return f
 }
 
+func (f *fixture) dirs() hook.Dirs {
+	return hook.Dirs{Data: filepath.Join(f.root, "data"), State: filepath.Join(f.root, "state"), Home: f.root}
+}
+
+// project makes f.proj a project with the default config (not allowed).
+func (f *fixture) project(t testing.TB) *hook.Project {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(f.proj, hook.ConfigName)); err != nil {
+		os.WriteFile(filepath.Join(f.proj, hook.ConfigName), []byte("libraries = []\n"), 0o644)
+	}
+	p, err := hook.Load(f.proj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// run checks the project with an empty store and no nix-locate, so that
+// only nixld's table names packages.
 func (f *fixture) run(t testing.TB) *Report {
 	t.Helper()
-	d := hook.Dirs{Data: filepath.Join(f.root, "data"), State: filepath.Join(f.root, "state"), Home: f.root}
-	return Run(Check{Dirs: d, Env: hook.Env{hook.NixLDVar: f.nixLD, "PATH": os.Getenv("PATH")}, Root: f.proj})
+	store := filepath.Join(f.root, "store")
+	os.MkdirAll(store, 0o755)
+	t.Setenv("NIX_STORE_DIR", store)
+	return Run(Check{Dirs: f.dirs(), Env: hook.Env{hook.NixLDVar: f.nixLD, "PATH": "/usr/bin:/bin"}, Root: f.proj, Project: f.project(t)})
 }
 
 func TestMissingLibraries(t *testing.T) {
@@ -77,8 +98,8 @@ func TestMissingLibraries(t *testing.T) {
 	r := f.run(t)
 	got := map[string]string{}
 	for _, m := range r.Missing {
-		got[m.Soname] = m.Nixpkgs
-		if len(m.NeededBy) != 1 || m.NeededBy[0] != f.ext {
+		got[string(m.Soname)] = string(m.Nixpkgs)
+		if len(m.NeededBy) != 1 || string(m.NeededBy[0]) != f.ext {
 			t.Errorf("%s needed by %v, want %s", m.Soname, m.NeededBy, f.ext)
 		}
 		if m.Hint == "" || strings.Contains(m.Hint, "\n") {
@@ -91,7 +112,8 @@ func TestMissingLibraries(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("missing %v, want %v", got, want)
 	}
-	if r.Fix.Project != `packages = ["qt6.qtbase", "portaudio"]` || r.Fix.System != "programs.nix-ld.libraries = with pkgs; [ qt6.qtbase portaudio ];" {
+	if r.Fix.Project != `packages = ["qt6.qtbase", "portaudio"]` || r.Fix.System != "programs.nix-ld.libraries = with pkgs; [ qt6.qtbase portaudio ];" ||
+		!slices.Equal(r.Fix.Packages, []string{"qt6.qtbase", "portaudio"}) {
 		t.Errorf("fix %+v", r.Fix)
 	}
 	for _, m := range r.Missing {
@@ -99,17 +121,20 @@ func TestMissingLibraries(t *testing.T) {
 			t.Errorf("libcuda hint %q", m.Hint)
 		}
 	}
-	if len(r.Venvs) != 1 || r.Venvs[0].Path != f.venv || r.Venvs[0].Python == "" || r.Scanned != 2 {
+	if len(r.Venvs) != 1 || string(r.Venvs[0].Path) != f.venv || r.Venvs[0].Python == "" || r.Scanned != 2 {
 		t.Errorf("venvs %+v, scanned %d", r.Venvs, r.Scanned)
 	}
 	var decoded map[string]any
 	if err := json.Unmarshal([]byte(r.JSON()), &decoded); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"missing", "venvs", "environment", "fix", "problems", "project", "trust", "scanned"} {
+	for _, key := range []string{"schema", "root", "missing", "venvs", "environment", "fix", "problems", "notes", "skipped", "project", "trust", "scanned"} {
 		if _, ok := decoded[key]; !ok {
 			t.Errorf("JSON lacks %q", key)
 		}
+	}
+	if decoded["schema"] != float64(Schema) {
+		t.Errorf("schema %v", decoded["schema"])
 	}
 }
 
@@ -122,8 +147,7 @@ func TestLibrariesFound(t *testing.T) {
 	for _, soname := range []string{"libportaudio.so.2", "libQt6Core.so.6", "libcuda.so.1", "libmystery.so.7"} {
 		cc(t, "-shared", "-fPIC", "-o", filepath.Join(stubs, soname), "-Wl,-soname,"+soname, src)
 	}
-	d := hook.Dirs{Data: filepath.Join(f.root, "data"), State: filepath.Join(f.root, "state"), Home: f.root}
-	r := Run(Check{Dirs: d, Env: hook.Env{hook.NixLDVar: f.nixLD + ":" + stubs}, Root: f.proj})
+	r := Run(Check{Dirs: f.dirs(), Env: hook.Env{hook.NixLDVar: f.nixLD + ":" + stubs}, Root: f.proj, Project: f.project(t)})
 	if len(r.Missing) != 0 {
 		t.Errorf("missing %+v", r.Missing)
 	}
@@ -161,20 +185,41 @@ func TestSonameTable(t *testing.T) {
 	}
 }
 
-func TestFindVenvs(t *testing.T) {
+// The venvs of a project's tree: hidden ones and those reached through
+// a symlink, not those in node_modules, .git, a venv's packages, or a
+// nested project, whose tree is its own.
+func TestWalkProject(t *testing.T) {
 	root := t.TempDir()
-	for _, d := range []string{".venv", ".tox/py311", "sub/env", "node_modules/x/venv", ".git/venv", ".venv/lib/python3.11/site-packages/inner"} {
-		os.MkdirAll(filepath.Join(root, d), 0o755)
-		os.WriteFile(filepath.Join(root, d, "pyvenv.cfg"), nil, 0o644)
+	proj := filepath.Join(root, "proj")
+	for _, d := range []string{".venv", ".tox/py311", "sub/env", "node_modules/x/venv", ".git/venv", ".venv/lib/python3.11/site-packages/inner",
+		"inner/.venv", "inner/deeper/env", "../elsewhere", "realvenv"} {
+		os.MkdirAll(filepath.Join(proj, d), 0o755)
+		os.WriteFile(filepath.Join(proj, d, "pyvenv.cfg"), nil, 0o644)
 	}
+	os.WriteFile(filepath.Join(proj, hook.ConfigName), nil, 0o644)
+	os.WriteFile(filepath.Join(proj, "inner", hook.ConfigName), nil, 0o644)
+	os.Symlink("../elsewhere", filepath.Join(proj, "outvenv"))
+	os.Symlink("realvenv", filepath.Join(proj, "linkvenv"))
+	os.Symlink("inner/.venv", filepath.Join(proj, "innerlink"))
+	os.WriteFile(filepath.Join(proj, "sub", "pyproject.toml"), nil, 0o644)
+	os.WriteFile(filepath.Join(proj, "inner", "pyproject.toml"), nil, 0o644)
+	p, err := hook.Load(proj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := walkProject(p)
 	var got []string
-	for _, v := range findVenvs(root) {
-		rel, _ := filepath.Rel(root, v)
-		got = append(got, rel)
+	for _, v := range tr.venvs {
+		rel, _ := filepath.Rel(proj, v.path)
+		got = append(got, fmt.Sprintf("%s owned=%v", rel, v.owned))
 	}
 	slices.Sort(got)
-	if want := []string{".tox/py311", ".venv", "sub/env"}; !slices.Equal(got, want) {
-		t.Errorf("venvs %v, want %v", got, want)
+	want := []string{".tox/py311 owned=true", ".venv owned=true", "innerlink owned=false", "outvenv owned=false", "realvenv owned=true", "sub/env owned=true"}
+	if !slices.Equal(got, want) {
+		t.Errorf("venvs\n%v, want\n%v", got, want)
+	}
+	if !slices.Equal(tr.poetry, []string{filepath.Join(proj, "sub")}) {
+		t.Errorf("poetry projects %v", tr.poetry)
 	}
 }
 

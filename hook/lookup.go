@@ -251,9 +251,10 @@ var (
 
 // ScriptTarget is the program a script runs: the target of a shim nixld
 // wrote (shim is then true), or what a makeWrapper script runs with
-// exec -a "$0"; "" for anything else.
+// exec -a "$0"; "" for anything else, a FIFO or a device among them,
+// which it never waits on.
 func ScriptTarget(path string) (target string, shim bool) {
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return "", false
 	}
