@@ -202,6 +202,10 @@ func TestSonameTable(t *testing.T) {
 		"libstdc++.so.6": "stdenv.cc.cc.lib", "libz.so.1": "zlib", "libX11.so.6": "xorg.libX11",
 		"libxcb-shm.so.0": "xorg.libxcb", "libicuuc.so.74": "icu", "libcuda.so.1": attrGPU, "libc.so.6": attrGlibc,
 		"libnothing.so.1": "",
+		// Version families.
+		"libproj.so.25": "proj", "libssl.so.3": "openssl", "libssl.so.1.1": "openssl_1_1", "libssl.so.1.0.0": "openssl",
+		"libboost_python311.so.1.83.0": "boost", "libfftw3f.so.3": "fftwFloat", "libOpenCL.so.1": "ocl-icd",
+		"libnvidia-ptxjitcompiler.so.1": attrGPU, "libcudnn_ops.so.9": "cudaPackages.cudnn",
 	} {
 		if got := attrFor(soname); got != want {
 			t.Errorf("%s: %q, want %q", soname, got, want)

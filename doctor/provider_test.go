@@ -14,7 +14,7 @@ func TestParseStoreName(t *testing.T) {
 	for name, want := range map[string][3]string{
 		"fftw-double-3.3.10":    {"fftw-double", "3.3.10", ""},
 		"gcc-13.2.0-lib":        {"gcc", "13.2.0", "lib"},
-		"ocl-icd-2.3.2":         {"ocl-icd", "2.3.2", ""},
+		"vendorcl-2.3.2":        {"vendorcl", "2.3.2", ""},
 		"libX11-1.8.7":          {"libX11", "1.8.7", ""},
 		"python3-3.11.9":        {"python3", "3.11.9", ""},
 		"hello":                 {"hello", "", ""},
@@ -36,7 +36,7 @@ func TestParseStoreName(t *testing.T) {
 		"portaudio-190700":   {"portaudio", false},
 		"qtbase-5.15.12":     {"libsForQt5.qt5.qtbase", false},
 		"qtbase-6.7.2":       {"qt6.qtbase", false},
-		"ocl-icd-2.3.2":      {"ocl-icd", true},
+		"vendorcl-2.3.2":     {"vendorcl", true},
 		"gtk+3-3.24.41":      {"gtk3", false},
 	} {
 		if attr, guess := storeAttr(name); attr != want.attr || guess != want.guess {
@@ -54,9 +54,9 @@ func TestProviders(t *testing.T) {
 		os.MkdirAll(filepath.Dir(filepath.Join(store, path)), 0o755)
 		os.WriteFile(filepath.Join(store, path), nil, 0o644)
 	}
-	put("0aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-fftw-double-3.3.10/lib/libfftw3.so.3")
-	put("1bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-ocl-icd-2.3.2/lib/libOpenCL.so.1")
-	put("2ccccccccccccccccccccccccccccccc-ocl-icd-2.3.2.drv")
+	put("0aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-fftw-double-3.3.10/lib/libfftw3_mpi.so.3")
+	put("1bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-vendorcl-2.3.2/lib/libvendorcl.so.1")
+	put("2ccccccccccccccccccccccccccccccc-vendorcl-2.3.2.drv")
 	put("not-a-store-path/lib/libnone.so.1")
 	put("3ddddddddddddddddddddddddddddddd-x-1/share/libnone.so.1")
 	t.Setenv("NIX_STORE_DIR", store)
@@ -75,12 +75,12 @@ esac
 	var progress strings.Builder
 	r := &Report{}
 	c := Check{Dirs: hook.Dirs{Home: "/nonexistent"}, Env: hook.Env{"PATH": bin + ":/usr/bin:/bin"}, Progress: &progress}
-	got := newProviders(c, r).lookup([]string{"libz.so.1", "libfftw3.so.3", "libOpenCL.so.1", "libzz.so.1", "libnone.so.1", "libfail.so.1"})
+	got := newProviders(c, r).lookup([]string{"libz.so.1", "libfftw3_mpi.so.3", "libvendorcl.so.1", "libzz.so.1", "libnone.so.1", "libfail.so.1"})
 	for soname, want := range map[string]provider{
-		"libz.so.1":      {attr: "zlib", source: sourceTable},
-		"libfftw3.so.3":  {attr: "fftw", source: sourceStore, found: filepath.Join(store, "0aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-fftw-double-3.3.10/lib/libfftw3.so.3")},
-		"libOpenCL.so.1": {attr: "ocl-icd", source: sourceStore, guess: true, found: filepath.Join(store, "1bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-ocl-icd-2.3.2/lib/libOpenCL.so.1")},
-		"libzz.so.1":     {attr: "zlib-ng", source: sourceNixLocate, found: "/nix/store/dddddddddddddddddddddddddddddddd-zlib-ng-2/lib/libzz.so.1"},
+		"libz.so.1":         {attr: "zlib", source: sourceTable},
+		"libfftw3_mpi.so.3": {attr: "fftw", source: sourceStore, found: filepath.Join(store, "0aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-fftw-double-3.3.10/lib/libfftw3_mpi.so.3")},
+		"libvendorcl.so.1":  {attr: "vendorcl", source: sourceStore, guess: true, found: filepath.Join(store, "1bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-vendorcl-2.3.2/lib/libvendorcl.so.1")},
+		"libzz.so.1":        {attr: "zlib-ng", source: sourceNixLocate, found: "/nix/store/dddddddddddddddddddddddddddddddd-zlib-ng-2/lib/libzz.so.1"},
 	} {
 		g := got[soname]
 		if g.attr != want.attr || g.source != want.source || g.guess != want.guess || g.found != want.found {
