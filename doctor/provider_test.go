@@ -36,6 +36,7 @@ func TestParseStoreName(t *testing.T) {
 		"portaudio-190700":   {"portaudio", false},
 		"qtbase-5.15.12":     {"libsForQt5.qt5.qtbase", false},
 		"qtbase-6.7.2":       {"qt6.qtbase", false},
+		"ocl-icd-2.3.2":      {"ocl-icd", false},
 		"vendorcl-2.3.2":     {"vendorcl", true},
 		"gtk+3-3.24.41":      {"gtk3", false},
 	} {
