@@ -62,5 +62,8 @@ go vet ./...
 # -count=1: the end-to-end tests build nixld themselves, which go test's
 # cache cannot see.
 go test -count=1 ./...
+# doctor's ELF reader, fuzzed for a fixed time from objects gcc builds;
+# minimizing is capped, or it takes the whole time for one input.
+go test -run '^$' -fuzz FuzzReadObject -fuzztime 20s -fuzzminimizetime 100x ./doctor
 # The README's cost table: nixld beside direnv and mise, in one run.
 go test -count=1 -run '^$' -bench Peers -benchtime 1x ./testscripts
