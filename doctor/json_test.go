@@ -93,3 +93,51 @@ func TestJSONEmptyValues(t *testing.T) {
 		}
 	}
 }
+
+// The README documents every key of the JSON form.
+func TestReadmeDocumentsJSON(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(readme)
+	if i := strings.Index(section, "### `nixld doctor --json`"); i >= 0 {
+		section = section[i:]
+	}
+	value := Value("x")
+	full := &Report{
+		Schema: Schema, Root: "/p", Project: "/p/.nixld.toml", Trust: "allowed",
+		Environment: Environment{
+			LibraryPath: []Bytes{"/l"}, NixLD: []LibDir{{Path: "/l"}}, Variables: []EnvVar{{Name: "V", Value: &value}},
+			Hook: "bash", DeadShims: []Shim{{Shim: "s", Target: "/t"}},
+		},
+		Venvs:   []Venv{{Path: "/p/.venv", Real: "/p/.venv", Tool: "poetry", Python: "/py", Problem: "x"}},
+		Skipped: []Skipped{{Path: "/p/x.so", Reason: "x"}},
+		Missing: []Missing{{Soname: "libx.so.1", NeededBy: []Bytes{"/p/y.so"}, Nixpkgs: "x", Source: "store", Found: "/nix/store/x/lib/libx.so.1", Hint: "x"}},
+		Fix:     Remedy{Packages: []string{"x"}, Project: "x", System: "x"},
+		Notes:   []string{"x"}, Problems: []string{"x"},
+	}
+	var raw any
+	json.Unmarshal([]byte(full.JSON()), &raw)
+	keys := map[string]bool{"bytes": true, "escaped": true} // a byte string's other form
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, e := range v {
+				keys[k] = true
+				walk(e)
+			}
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		}
+	}
+	walk(raw)
+	for k := range keys {
+		if !strings.Contains(section, "`"+k+"`") && !strings.Contains(section, `"`+k+`"`) {
+			t.Errorf("the README's doctor --json section does not document %q", k)
+		}
+	}
+}
