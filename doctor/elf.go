@@ -329,9 +329,10 @@ func (o *object) str(b *budget, at uint64) (string, error) {
 		return "", malformed("a name at %d lies past its string table's %d bytes", at, o.strsz)
 	}
 	var name []byte
-	for step := uint64(64); ; step *= 4 {
+	// Each step reads at least one byte and at most maxName+1 in all.
+	for step := uint64(64); len(name) <= maxName; step = min(step*4, maxName) {
 		start := at + uint64(len(name))
-		n := min(step, o.strsz-start, uint64(maxName+1-len(name)))
+		n := max(1, min(step, o.strsz-start, uint64(maxName+1-len(name))))
 		chunk, err := b.bytesAt(o.strtab+start, n)
 		if err != nil {
 			return "", malformed("a name in its string table %v", err)
@@ -340,13 +341,11 @@ func (o *object) str(b *budget, at uint64) (string, error) {
 			return string(append(name, chunk[:i]...)), nil
 		}
 		name = append(name, chunk...)
-		if len(name) > maxName {
-			return "", malformed("a name in its string table is longer than %d bytes", maxName)
-		}
 		if at+uint64(len(name)) >= o.strsz {
 			return "", malformed("a name runs past the end of its string table")
 		}
 	}
+	return "", malformed("a name in its string table is longer than %d bytes", maxName)
 }
 
 // isPython reports whether name is an ELF Python interpreter: an

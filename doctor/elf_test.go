@@ -198,6 +198,19 @@ func TestMalformedObjects(t *testing.T) {
 			t.Errorf("%s: %v, want malformed ... %q", tc.name, err, tc.want)
 		}
 	}
+	// A name in the string table longer than PATH_MAX, or without its NUL.
+	table := strings.Repeat("a", 9000) + "\x00" + "libok.so.1\x00" + "unterminated"
+	o := &object{strsz: uint64(len(table))}
+	b := &budget{r: strings.NewReader(table), size: int64(len(table)), left: maxObject}
+	if _, err := o.str(b, 0); err == nil || !strings.Contains(err.Error(), "longer than 4096 bytes") {
+		t.Errorf("long name: %v", err)
+	}
+	if s, err := o.str(b, 9001); s != "libok.so.1" || err != nil {
+		t.Errorf("name: %q %v", s, err)
+	}
+	if _, err := o.str(b, 9012); err == nil || !strings.Contains(err.Error(), "runs past the end of its string table") {
+		t.Errorf("unterminated: %v", err)
+	}
 	if _, err := parseObject(&budget{r: strings.NewReader("#!/bin/sh\n"), size: 10, left: maxObject}); !errors.Is(err, errNotELF) {
 		t.Errorf("script: %v", err)
 	}

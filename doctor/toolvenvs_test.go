@@ -21,6 +21,7 @@ var poetryNameCases = [][2]string{
 	{strings.Repeat("a", 50), "/"},
 	{"we$ird`name\"x", "/nonexistent-nixld/src/weird name"},
 	{"plain", "/nonexistent-nixld/caf\u00e9/plain"},
+	{"demo", "/nonexistent-nixld/p8"}, // URL-safe base64: a "-" in the hash
 }
 
 // poetry's own generate_env_name, run by Debian's poetry, names the venvs
