@@ -22,9 +22,26 @@ type fixture struct {
 
 func cc(t testing.TB, args ...string) {
 	t.Helper()
-	if out, err := exec.Command("cc", args...).CombinedOutput(); err != nil {
-		t.Fatalf("cc %v: %v\n%s", args, err, out)
+	if err := ccErr(args...); err != nil {
+		t.Fatal(err)
 	}
+}
+
+func ccErr(args ...string) error {
+	if out, err := exec.Command("cc", args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("cc %v: %v\n%s", args, err, out)
+	}
+	return nil
+}
+
+// realPython is python3's ELF interpreter, as the fixture's venv has it.
+func realPython(t testing.TB) string {
+	t.Helper()
+	out, err := exec.Command("python3", "-c", "import os, sys; print(os.path.realpath(sys.executable))").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(out))
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -66,10 +83,46 @@ func newFixture(t testing.TB) *fixture {
 	return f
 }
 
+func (f *fixture) dirs() hook.Dirs {
+	return hook.Dirs{Data: filepath.Join(f.root, "data"), State: filepath.Join(f.root, "state"), Home: f.root}
+}
+
+// project makes f.proj a project with the default config (not allowed).
+func (f *fixture) project(t testing.TB) *hook.Project {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(f.proj, hook.ConfigName)); err != nil {
+		os.WriteFile(filepath.Join(f.proj, hook.ConfigName), []byte("libraries = []\n"), 0o644)
+	}
+	p, err := hook.Load(f.proj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// check is the project with an empty store and no nix-locate, so that
+// only nixld's table names packages, and Debian's Python on PATH.
+func (f *fixture) check(t testing.TB) Check {
+	t.Helper()
+	store := filepath.Join(f.root, "store")
+	os.MkdirAll(store, 0o755)
+	t.Setenv("NIX_STORE_DIR", store)
+	return Check{Dirs: f.dirs(), Env: hook.Env{hook.NixLDVar: f.nixLD, "PATH": "/usr/bin:/bin"}, Root: f.proj, Project: f.project(t)}
+}
+
+// allowedCheck is check with the project allowed.
+func (f *fixture) allowedCheck(t testing.TB) Check {
+	t.Helper()
+	c := f.check(t)
+	if err := f.dirs().Allow(c.Project); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func (f *fixture) run(t testing.TB) *Report {
 	t.Helper()
-	d := hook.Dirs{Data: filepath.Join(f.root, "data"), State: filepath.Join(f.root, "state"), Home: f.root}
-	return Run(Check{Dirs: d, Env: hook.Env{hook.NixLDVar: f.nixLD, "PATH": os.Getenv("PATH")}, Root: f.proj})
+	return Run(f.check(t))
 }
 
 func TestMissingLibraries(t *testing.T) {
@@ -77,8 +130,8 @@ func TestMissingLibraries(t *testing.T) {
 	r := f.run(t)
 	got := map[string]string{}
 	for _, m := range r.Missing {
-		got[m.Soname] = m.Nixpkgs
-		if len(m.NeededBy) != 1 || m.NeededBy[0] != f.ext {
+		got[string(m.Soname)] = string(m.Nixpkgs)
+		if len(m.NeededBy) != 1 || string(m.NeededBy[0]) != f.ext {
 			t.Errorf("%s needed by %v, want %s", m.Soname, m.NeededBy, f.ext)
 		}
 		if m.Hint == "" || strings.Contains(m.Hint, "\n") {
@@ -91,7 +144,8 @@ func TestMissingLibraries(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("missing %v, want %v", got, want)
 	}
-	if r.Fix.Project != `packages = ["qt6.qtbase", "portaudio"]` || r.Fix.System != "programs.nix-ld.libraries = with pkgs; [ qt6.qtbase portaudio ];" {
+	if r.Fix.Project != `packages = ["qt6.qtbase", "portaudio"]` || r.Fix.System != "programs.nix-ld.libraries = with pkgs; [ qt6.qtbase portaudio ];" ||
+		!slices.Equal(r.Fix.Packages, []string{"qt6.qtbase", "portaudio"}) {
 		t.Errorf("fix %+v", r.Fix)
 	}
 	for _, m := range r.Missing {
@@ -99,17 +153,20 @@ func TestMissingLibraries(t *testing.T) {
 			t.Errorf("libcuda hint %q", m.Hint)
 		}
 	}
-	if len(r.Venvs) != 1 || r.Venvs[0].Path != f.venv || r.Venvs[0].Python == "" || r.Scanned != 2 {
+	if len(r.Venvs) != 1 || string(r.Venvs[0].Path) != f.venv || r.Venvs[0].Python == "" || r.Scanned != 2 {
 		t.Errorf("venvs %+v, scanned %d", r.Venvs, r.Scanned)
 	}
 	var decoded map[string]any
 	if err := json.Unmarshal([]byte(r.JSON()), &decoded); err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"missing", "venvs", "environment", "fix", "problems", "project", "trust", "scanned"} {
+	for _, key := range []string{"schema", "root", "missing", "venvs", "environment", "fix", "problems", "notes", "skipped", "project", "trust", "scanned"} {
 		if _, ok := decoded[key]; !ok {
 			t.Errorf("JSON lacks %q", key)
 		}
+	}
+	if decoded["schema"] != float64(Schema) {
+		t.Errorf("schema %v", decoded["schema"])
 	}
 }
 
@@ -122,8 +179,7 @@ func TestLibrariesFound(t *testing.T) {
 	for _, soname := range []string{"libportaudio.so.2", "libQt6Core.so.6", "libcuda.so.1", "libmystery.so.7"} {
 		cc(t, "-shared", "-fPIC", "-o", filepath.Join(stubs, soname), "-Wl,-soname,"+soname, src)
 	}
-	d := hook.Dirs{Data: filepath.Join(f.root, "data"), State: filepath.Join(f.root, "state"), Home: f.root}
-	r := Run(Check{Dirs: d, Env: hook.Env{hook.NixLDVar: f.nixLD + ":" + stubs}, Root: f.proj})
+	r := Run(Check{Dirs: f.dirs(), Env: hook.Env{hook.NixLDVar: f.nixLD + ":" + stubs}, Root: f.proj, Project: f.project(t)})
 	if len(r.Missing) != 0 {
 		t.Errorf("missing %+v", r.Missing)
 	}
@@ -146,6 +202,10 @@ func TestSonameTable(t *testing.T) {
 		"libstdc++.so.6": "stdenv.cc.cc.lib", "libz.so.1": "zlib", "libX11.so.6": "xorg.libX11",
 		"libxcb-shm.so.0": "xorg.libxcb", "libicuuc.so.74": "icu", "libcuda.so.1": attrGPU, "libc.so.6": attrGlibc,
 		"libnothing.so.1": "",
+		// Version families.
+		"libproj.so.25": "proj", "libssl.so.3": "openssl", "libssl.so.1.1": "openssl_1_1", "libssl.so.1.0.0": "openssl",
+		"libboost_python311.so.1.83.0": "boost", "libfftw3f.so.3": "fftwFloat", "libOpenCL.so.1": "ocl-icd",
+		"libnvidia-ptxjitcompiler.so.1": attrGPU, "libcudnn_ops.so.9": "cudaPackages.cudnn",
 	} {
 		if got := attrFor(soname); got != want {
 			t.Errorf("%s: %q, want %q", soname, got, want)
@@ -161,25 +221,47 @@ func TestSonameTable(t *testing.T) {
 	}
 }
 
-func TestFindVenvs(t *testing.T) {
+// The venvs of a project's tree: hidden ones and those reached through
+// a symlink, not those in node_modules, .git, a venv's packages, or a
+// nested project, whose tree is its own.
+func TestWalkProject(t *testing.T) {
 	root := t.TempDir()
-	for _, d := range []string{".venv", ".tox/py311", "sub/env", "node_modules/x/venv", ".git/venv", ".venv/lib/python3.11/site-packages/inner"} {
-		os.MkdirAll(filepath.Join(root, d), 0o755)
-		os.WriteFile(filepath.Join(root, d, "pyvenv.cfg"), nil, 0o644)
+	proj := filepath.Join(root, "proj")
+	for _, d := range []string{".venv", ".tox/py311", "sub/env", "node_modules/x/venv", ".git/venv", ".venv/lib/python3.11/site-packages/inner",
+		"inner/.venv", "inner/deeper/env", "../elsewhere", "realvenv"} {
+		os.MkdirAll(filepath.Join(proj, d), 0o755)
+		os.WriteFile(filepath.Join(proj, d, "pyvenv.cfg"), nil, 0o644)
 	}
+	os.WriteFile(filepath.Join(proj, hook.ConfigName), nil, 0o644)
+	os.WriteFile(filepath.Join(proj, "inner", hook.ConfigName), nil, 0o644)
+	os.Symlink("../elsewhere", filepath.Join(proj, "outvenv"))
+	os.Symlink("realvenv", filepath.Join(proj, "linkvenv"))
+	os.Symlink("inner/.venv", filepath.Join(proj, "innerlink"))
+	os.WriteFile(filepath.Join(proj, "sub", "pyproject.toml"), nil, 0o644)
+	os.WriteFile(filepath.Join(proj, "inner", "pyproject.toml"), nil, 0o644)
+	p, err := hook.Load(proj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := walkProject(p)
 	var got []string
-	for _, v := range findVenvs(root) {
-		rel, _ := filepath.Rel(root, v)
-		got = append(got, rel)
+	for _, v := range tr.venvs {
+		rel, _ := filepath.Rel(proj, v.path)
+		got = append(got, fmt.Sprintf("%s owned=%v", rel, v.owned))
 	}
 	slices.Sort(got)
-	if want := []string{".tox/py311", ".venv", "sub/env"}; !slices.Equal(got, want) {
-		t.Errorf("venvs %v, want %v", got, want)
+	want := []string{".tox/py311 owned=true", ".venv owned=true", "innerlink owned=false", "outvenv owned=false", "realvenv owned=true", "sub/env owned=true"}
+	if !slices.Equal(got, want) {
+		t.Errorf("venvs\n%v, want\n%v", got, want)
+	}
+	if !slices.Equal(tr.poetry, []string{filepath.Join(proj, "sub")}) {
+		t.Errorf("poetry projects %v", tr.poetry)
 	}
 }
 
-// BenchmarkScan reads a venv of 2,000 shared objects, the speed goal
-// being well under a second.
+// BenchmarkScan is doctor over a venv of 2,000 shared objects (each
+// needing the fixture's libraries, four of them missing): the walk, the
+// ELF reads, the loader's lookups and the package names.
 func BenchmarkScan(b *testing.B) {
 	f := newFixture(b)
 	data, err := os.ReadFile(f.ext)
@@ -187,14 +269,15 @@ func BenchmarkScan(b *testing.B) {
 		b.Fatal(err)
 	}
 	for i := range 2000 {
-		dir := filepath.Join(filepath.Dir(f.ext), fmt.Sprintf("m%d", i/100))
+		dir := filepath.Join(filepath.Dir(filepath.Dir(f.ext)), fmt.Sprintf("m%d", i/100)) // beside pkg, for its RUNPATH
 		os.MkdirAll(dir, 0o755)
 		os.WriteFile(filepath.Join(dir, fmt.Sprintf("_m%d.so", i)), data, 0o755)
 	}
+	c := f.check(b)
 	b.ResetTimer()
 	for range b.N {
-		if r := f.run(b); r.Scanned < 2000 {
-			b.Fatalf("scanned %d", r.Scanned)
+		if r := Run(c); r.Scanned < 2000 || len(r.Missing) != 4 {
+			b.Fatalf("scanned %d, missing %d", r.Scanned, len(r.Missing))
 		}
 	}
 }

@@ -2,10 +2,13 @@ package doctor
 
 // The library check: every shared object in the project's venvs, each
 // library it needs looked up as the interpreter's loader would, started
-// through nixld's shim.
+// through nixld's shim. The venvs are those of the project's own tree and
+// its venvs in poetry's and pipenv's directories.
 
 import (
-	"github.com/nixld/nixld/hook"
+	"debug/elf"
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -14,54 +17,163 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/nixld/nixld/hook"
+	"github.com/nixld/nixld/launch"
 )
 
-// findVenvs lists the venvs under root: every directory holding a
-// pyvenv.cfg, hidden ones (.venv, .tox/*) included. It does not look in
-// node_modules, .git, or a venv's own packages.
-func findVenvs(root string) []string {
-	var venvs []string
-	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || !d.IsDir() {
+// maxWalk bounds the entries doctor visits looking for venvs in a tree.
+const maxWalk = 500_000
+
+// found is a venv doctor checks.
+type found struct {
+	path  string // as found
+	real  string // symlinks resolved
+	tool  string // "poetry" or "pipenv" where found in that tool's directory
+	owned bool   // the project's to fix
+}
+
+// tree is what a walk of a project finds: its venvs, and the directories
+// of the poetry and pipenv projects in it, whose venvs live elsewhere.
+type tree struct {
+	venvs          []found
+	poetry, pipenv []string
+	walked         int
+	stopped        bool
+}
+
+// walkProject lists the venvs under the project's directory: every
+// directory holding a pyvenv.cfg, hidden ones (.venv, .tox/*) and those
+// reached through a symlink (.venv -> ../realvenv) included. It does not
+// look in node_modules, .git, a venv's own packages, or a nested
+// project, whose tree is its own.
+func walkProject(p *hook.Project) *tree {
+	t := &tree{}
+	seen := map[string]int{} // real path -> index in t.venvs
+	add := func(path string, link bool) {
+		real, err := filepath.EvalSymlinks(path)
+		if err != nil {
+			return
+		}
+		if i, ok := seen[real]; ok {
+			if !link {
+				t.venvs[i].path = path // the venv's own name beats a link's
+			}
+			return
+		}
+		seen[real] = len(t.venvs)
+		t.venvs = append(t.venvs, found{path: path, real: real, owned: hook.Owns(p.Real, real)})
+	}
+	filepath.WalkDir(p.Dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
 			return nil
 		}
-		switch d.Name() {
-		case "node_modules", ".git", "site-packages":
-			return filepath.SkipDir
+		if t.walked++; t.walked > maxWalk {
+			t.stopped = true
+			return filepath.SkipAll
 		}
-		if _, err := os.Stat(filepath.Join(path, "pyvenv.cfg")); err == nil {
-			venvs = append(venvs, path)
+		switch {
+		case d.IsDir():
+			if path == p.Dir {
+				if isVenv(path) {
+					add(path, false)
+				}
+				return nil
+			}
+			switch d.Name() {
+			case "node_modules", ".git", "site-packages", "__pycache__":
+				return filepath.SkipDir
+			}
+			if isProject(path) {
+				return filepath.SkipDir
+			}
+			if isVenv(path) {
+				add(path, false)
+				return filepath.SkipDir
+			}
+		case d.Type()&fs.ModeSymlink != 0:
+			if fi, err := os.Stat(path); err == nil && fi.IsDir() && isVenv(path) {
+				add(path, true)
+			}
+		case d.Name() == "pyproject.toml":
+			t.poetry = append(t.poetry, filepath.Dir(path))
+		case d.Name() == "Pipfile":
+			t.pipenv = append(t.pipenv, filepath.Dir(path))
 		}
 		return nil
 	})
+	return t
+}
+
+func isVenv(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, "pyvenv.cfg"))
+	return err == nil
+}
+
+// isProject applies hook.Find's test: a regular .nixld.toml.
+func isProject(dir string) bool {
+	fi, err := os.Stat(filepath.Join(dir, hook.ConfigName))
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// findVenvs is every venv Run checks: the project tree's, then the
+// project's own in poetry's and pipenv's directories.
+func findVenvs(c Check, r *Report) []found {
+	t := walkProject(c.Project)
+	if t.stopped {
+		r.note("stopped looking for venvs in %s after %d entries", c.Dirs.Show(c.Project.Dir), maxWalk)
+	}
+	venvs := t.venvs
+	for _, v := range toolVenvs(c.Env, c.Dirs.Home, t) {
+		if !slices.ContainsFunc(venvs, func(f found) bool { return f.real == v.real }) {
+			venvs = append(venvs, v)
+		}
+	}
 	return venvs
 }
 
-// sharedObjects lists the ELF shared objects in a venv: extension modules
-// and the libraries wheels bundle.
-func sharedObjects(venv string) []string {
-	var objects []string
+// sharedName reports whether a file name is a shared object's: an
+// extension module (x.cpython-311-x86_64-linux-gnu.so, x.abi3.so) or a
+// library (libfoo.so, libfoo-1a2b.so.1.2).
+func sharedName(name string) bool {
+	return strings.HasSuffix(name, ".so") || strings.Contains(name, ".so.")
+}
+
+// sharedObjects lists the files in a venv named like shared objects, and
+// those that are not regular files (a FIFO, a device), which are never
+// opened.
+func sharedObjects(venv string) (objects []string, skipped []Skipped) {
 	filepath.WalkDir(venv, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() && strings.Contains(d.Name(), ".so") && isELF(path) {
+		if err != nil || d.IsDir() || !sharedName(d.Name()) {
+			return nil
+		}
+		switch {
+		case d.Type().IsRegular():
 			objects = append(objects, path)
+		case d.Type()&fs.ModeSymlink != 0:
+			// The loader follows it to a file scanned in its own right.
+		default:
+			skipped = append(skipped, Skipped{Path: Bytes(path), Reason: fileKind(d.Type()) + ", not a regular file: not read"})
 		}
 		return nil
 	})
-	return objects
+	return objects, skipped
 }
 
 // interpreter follows a venv's python, through symlinks, nixld's shims and
-// nixpkgs' makeWrapper scripts, to the ELF program that runs.
+// nixpkgs' wrappers (makeWrapper scripts, makeBinaryWrapper binaries), to
+// the ELF program that runs.
 func interpreter(path string, depth int) string {
-	real, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return ""
-	}
-	if isELF(real) {
-		return real
-	}
-	if next, _ := hook.ScriptTarget(real); next != "" && depth > 0 {
+	if next, shim := hook.ScriptTarget(path); shim {
+		if depth == 0 {
+			return ""
+		}
 		return interpreter(next, depth-1)
+	}
+	if p := launch.Inspect(path); p.Exec != "" {
+		if real, err := filepath.EvalSymlinks(p.Exec); err == nil {
+			return real
+		}
 	}
 	return ""
 }
@@ -85,6 +197,8 @@ type loader struct {
 	ld       []string // LD_LIBRARY_PATH, as the shim sets it
 	defaults []string
 	loaded   map[string]bool
+	class    elf.Class // of the interpreter: it loads nothing else
+	machine  elf.Machine
 	mu       sync.Mutex
 	exists   map[string]bool
 }
@@ -93,7 +207,7 @@ func newLoader(python string, ld []string) *loader {
 	l := &loader{ld: ld, loaded: map[string]bool{}, exists: map[string]bool{}}
 	interp := ""
 	if o, err := readObject(python); err == nil {
-		interp = o.interp
+		interp, l.class, l.machine = o.interp, o.class, o.machine
 	}
 	l.defaults = loaderDefaults(interp)
 	// The interpreter's own libraries are loaded already, and a
@@ -143,8 +257,11 @@ func loaderDefaults(interp string) []string {
 
 // ldSoConf reads the directories of an ld.so.conf and its includes.
 func ldSoConf(name string, depth int) []string {
-	data, err := os.ReadFile(name)
-	if err != nil || depth > 4 {
+	if depth > 4 {
+		return nil
+	}
+	data, err := readSmall(name)
+	if err != nil {
 		return nil
 	}
 	var dirs []string
@@ -200,14 +317,31 @@ func (l *loader) finds(o *object, soname string) bool {
 	return attrFor(soname) == attrGlibc || l.loaded[soname] || l.locate(o, soname) != ""
 }
 
-// scanVenv returns, per missing soname, the objects in venv that need it.
-func scanVenv(venv string, ld []string, missing map[string][]string) (python string, scanned int) {
-	python = venvPython(venv)
-	l := newLoader(python, ld)
-	objects := sharedObjects(venv)
+// foreign says why the interpreter would never load o, or "".
+func (l *loader) foreign(o *object) string {
+	if l.machine == 0 || (o.class == l.class && o.machine == l.machine) {
+		return ""
+	}
+	return fmt.Sprintf("built for %v (%v), which this interpreter (%v, %v) does not load: not checked", o.machine, o.class, l.machine, l.class)
+}
+
+// scanned is what scanVenv found in one venv.
+type scanned struct {
+	python  string
+	scanned int
+	skipped []Skipped
+}
+
+// scanVenv adds, per missing soname, the objects in venv that need it.
+func scanVenv(venv string, ld []string, missing map[string][]string) scanned {
+	s := scanned{python: venvPython(venv)}
+	l := newLoader(s.python, ld)
+	objects, skipped := sharedObjects(venv)
+	s.skipped = skipped
 	type result struct {
-		path    string
+		ok      bool
 		missing []string
+		skipped string
 	}
 	results := make([]result, len(objects))
 	var wg sync.WaitGroup
@@ -218,10 +352,18 @@ func scanVenv(venv string, ld []string, missing map[string][]string) (python str
 			defer wg.Done()
 			for i := range next {
 				o, err := readObject(objects[i])
-				if err != nil {
+				switch {
+				case errors.Is(err, errNotELF):
+					continue // a linker script, say
+				case err != nil:
+					results[i].skipped = skipReason(err)
 					continue
 				}
-				results[i].path = o.path
+				if why := l.foreign(o); why != "" {
+					results[i].skipped = why
+					continue
+				}
+				results[i].ok = true
 				for _, soname := range o.needed {
 					if !l.finds(o, soname) {
 						results[i].missing = append(results[i].missing, soname)
@@ -235,10 +377,29 @@ func scanVenv(venv string, ld []string, missing map[string][]string) (python str
 	}
 	close(next)
 	wg.Wait()
-	for _, r := range results {
+	for i, r := range results {
+		if r.ok {
+			s.scanned++
+		}
+		if r.skipped != "" {
+			s.skipped = append(s.skipped, Skipped{Path: Bytes(objects[i]), Reason: r.skipped})
+		}
 		for _, soname := range r.missing {
-			missing[soname] = append(missing[soname], r.path)
+			missing[soname] = append(missing[soname], objects[i])
 		}
 	}
-	return python, len(objects)
+	return s
+}
+
+// skipReason is why an object could not be read, without its path.
+func skipReason(err error) string {
+	var nr *notRegularError
+	var pe *fs.PathError
+	switch {
+	case errors.As(err, &nr):
+		return nr.kind + ", not a regular file: not read"
+	case errors.As(err, &pe):
+		return pe.Err.Error()
+	}
+	return err.Error()
 }

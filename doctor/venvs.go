@@ -1,9 +1,12 @@
 package doctor
 
 // The venv check: each venv's python should lead to this project's shim
-// for the venv's own Python version. FixVenv relinks those that don't.
+// for the venv's own Python version. fixVenv relinks those that don't,
+// changing nothing outside the venv's own directory and no file it cannot
+// prove is an interpreter's copy.
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,97 +19,241 @@ import (
 var cfgVersion = regexp.MustCompile(`(?m)^\s*(?:version|version_info)\s*=\s*3\.([0-9]+)`)
 
 // venvVersion is the versioned name (python3.11) of the Python a venv was
-// made with, from pyvenv.cfg (venv's version, virtualenv's version_info).
-func venvVersion(venv string) string {
-	data, err := os.ReadFile(filepath.Join(venv, "pyvenv.cfg"))
+// made with, from pyvenv.cfg (venv's version, virtualenv's version_info),
+// or "" where it names none. The error says why pyvenv.cfg can't be read.
+func venvVersion(venv string) (string, error) {
+	data, err := readSmall(filepath.Join(venv, "pyvenv.cfg"))
 	if err != nil {
-		return ""
+		return "", err
 	}
 	if m := cfgVersion.FindSubmatch(data); m != nil {
-		return "python3." + string(m[1])
+		return "python3." + string(m[1]), nil
 	}
-	return ""
+	return "", nil
 }
 
-// checkVenv is "" where venv's python leads to the shim in bin for its
-// version, or else what is wrong.
-func checkVenv(venv, bin string) string {
-	shim, end := hook.VenvShim(venv, bin)
-	version := venvVersion(venv)
-	switch {
-	case shim == "" && end == "":
-		return "has no bin/python3 or bin/python"
-	case shim == "":
-		return fmt.Sprintf("runs %s, not this project's shims; 'nixld doctor --fix' relinks it", end)
-	case version != "" && filepath.Base(shim) != version:
-		return fmt.Sprintf("links to the %s shim, which another shell may give another Python, not to %s; 'nixld doctor --fix' relinks it", filepath.Base(shim), version)
+// checkVenv is "" where the venv's python leads to the shim in bin for
+// its version, or else what is wrong.
+func checkVenv(d hook.Dirs, f found, bin string) string {
+	unfixable := hook.VenvUnfixable(d, f.path, f.owned)
+	if problem := hook.VenvProblem(d, f.path, bin, unfixable); problem != "" {
+		return problem
 	}
-	return ""
+	version, err := venvVersion(f.real)
+	var nr *notRegularError
+	if errors.As(err, &nr) {
+		return fmt.Sprintf("its pyvenv.cfg is %s, not a regular file: Python can't start from it", nr.kind)
+	}
+	shim, end := hook.VenvShim(f.path, bin)
+	if shim == "" {
+		shim = hook.ShimCopy(end, bin)
+	}
+	if version == "" || filepath.Base(shim) == version {
+		return ""
+	}
+	fix := "'nixld doctor --fix' relinks it"
+	if unfixable != "" {
+		fix = "'nixld doctor --fix' leaves it alone, as " + unfixable
+	}
+	return fmt.Sprintf("links to the %s shim, which another shell may give another Python, not to %s; %s", filepath.Base(shim), version, fix)
 }
 
-// FixVenv points venv's python links at the shim in bin for the venv's
-// Python version (python3.X at the shim, the others at python3.X, as
-// venv lays them out) and makes pyvenv.cfg say the same. Installed
-// packages are never touched, and running it again changes nothing. It
-// returns what it changed.
-func FixVenv(venv, bin string) ([]string, error) {
-	version := venvVersion(venv)
+// venvFix is what fixVenv did and left, one line each.
+type venvFix struct {
+	changed []string // "bin/python3 -> python3.11 (was ...)"
+	skipped []string // an entry left alone, and why
+}
+
+// fixVenv points the venv's python entries at the shim in bin for its
+// Python version (python3.X at the shim, the others at python3.X, as venv
+// lays them out) and makes its pyvenv.cfg say the same. It changes only
+// entries of the venv's own directory, found physically: a bin or a
+// pyvenv.cfg that is a link elsewhere makes it change nothing. A regular
+// file is replaced only where it is provably an interpreter's copy (see
+// interpreterCopy); anything else is left and said so. Installed packages
+// are never touched, and running it again changes nothing. The error
+// says why the venv could not be fixed.
+func fixVenv(d hook.Dirs, f found, bin string) (venvFix, error) {
+	var fx venvFix
+	if why := hook.VenvUnfixable(d, f.path, f.owned); why != "" {
+		return fx, fmt.Errorf("%s; nothing changed", why)
+	}
+	// The same again, as the changes are made, on the resolved paths.
+	venv := f.real
+	binDir := filepath.Join(venv, "bin")
+	switch fi, err := os.Lstat(binDir); {
+	case errors.Is(err, os.ErrNotExist):
+		return fx, errors.New("it has no bin directory; nothing changed")
+	case err != nil:
+		return fx, err
+	case fi.Mode()&os.ModeSymlink != 0:
+		target, _ := filepath.EvalSymlinks(binDir)
+		if target == "" || !within(target, venv) {
+			dest, _ := os.Readlink(binDir)
+			return fx, fmt.Errorf("bin is a link to %s, outside the venv; nothing changed", dest)
+		}
+		binDir = target
+	case !fi.IsDir():
+		return fx, fmt.Errorf("bin is %s; nothing changed", fileKind(fi.Mode()))
+	}
+	cfgPath := filepath.Join(venv, "pyvenv.cfg")
+	switch fi, err := os.Lstat(cfgPath); {
+	case err != nil:
+		return fx, err
+	case fi.Mode()&os.ModeSymlink != 0:
+		dest, _ := os.Readlink(cfgPath)
+		return fx, fmt.Errorf("pyvenv.cfg is a link to %s, not the venv's own file; nothing changed", dest)
+	case !fi.Mode().IsRegular():
+		return fx, fmt.Errorf("pyvenv.cfg is %s; nothing changed", fileKind(fi.Mode()))
+	}
+	cfg, err := readSmall(cfgPath)
+	if err != nil {
+		return fx, err
+	}
+	version, _ := venvVersion(venv)
 	if version == "" {
-		return nil, fmt.Errorf("%s has no Python version in pyvenv.cfg", venv)
+		return fx, errors.New("its pyvenv.cfg names no Python version; nothing changed")
 	}
 	shim := filepath.Join(bin, version)
 	if _, err := os.Stat(shim); err != nil {
-		return nil, fmt.Errorf("the project has no %s shim to link %s to: with a %s on PATH, run 'nixld shims'", version, venv, version)
+		return fx, fmt.Errorf("the project has no %s shim to link it to, and no %s on PATH to make one from; nothing changed", version, version)
 	}
-	binDir := filepath.Join(venv, "bin")
 	entries, err := os.ReadDir(binDir)
 	if err != nil {
-		return nil, err
+		return fx, err
 	}
-	var changed []string
-	relink := func(name, want string) error {
-		path := filepath.Join(binDir, name)
-		cur, err := os.Readlink(path)
-		if err == nil && cur == want {
-			return nil
-		}
-		tmp := path + ".nixld-tmp"
-		os.Remove(tmp)
-		if err := os.Symlink(want, tmp); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp, path); err != nil {
-			return err
-		}
-		changed = append(changed, fmt.Sprintf("bin/%s -> %s (was %s)", name, want, orNone(cur)))
-		return nil
-	}
-	if err := relink(version, shim); err != nil {
-		return changed, err
-	}
+	names := []string{version}
 	for _, e := range entries {
-		name := e.Name()
-		if name == version || !hook.IsInterpreterName(name) || e.Type()&os.ModeSymlink == 0 {
+		if e.Name() != version && hook.IsInterpreterName(e.Name()) {
+			names = append(names, e.Name())
+		}
+	}
+	for i, name := range names {
+		want := version
+		if name == version {
+			want = shim
+		}
+		path := filepath.Join(binDir, name)
+		was, why := replaceable(path, venv, string(cfg))
+		if why != "" {
+			if i == 0 {
+				return fx, fmt.Errorf("bin/%s %s; nothing changed", name, why)
+			}
+			fx.skipped = append(fx.skipped, fmt.Sprintf("bin/%s %s; left as it is", name, why))
 			continue
 		}
-		if err := relink(name, version); err != nil {
-			return changed, err
+		if was == want {
+			continue
+		}
+		if err := relink(path, want); err != nil {
+			return fx, err
+		}
+		fx.changed = append(fx.changed, fmt.Sprintf("bin/%s -> %s (was %s)", name, want, was))
+	}
+	changed, err := fixPyvenvCfg(cfgPath, cfg, bin, shim)
+	if changed {
+		fx.changed = append(fx.changed, "pyvenv.cfg: home and executable are the shims'")
+	}
+	return fx, err
+}
+
+// replaceable says whether the entry path in a venv's bin may be pointed
+// at a shim: was describes what is there (a link's target, "not there",
+// or what the file was proven to be), and why, where it may not, says why.
+func replaceable(path, venv, cfg string) (was, why string) {
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "not there", ""
+	case err != nil:
+		return "", err.Error()
+	case fi.Mode()&os.ModeSymlink != 0:
+		target, err := os.Readlink(path)
+		if err != nil {
+			return "", err.Error()
+		}
+		return target, ""
+	case !fi.Mode().IsRegular():
+		return "", "is " + fileKind(fi.Mode())
+	}
+	if what := interpreterCopy(path, venv, cfg); what != "" {
+		return what, ""
+	}
+	return "", "is a regular file nixld can't prove is a copy of an interpreter (a shim's copy, the same bytes as the Python pyvenv.cfg names, or an ELF Python)"
+}
+
+// interpreterCopy describes the regular file path, in the venv's bin, as
+// an interpreter's copy, or is "" where it can't tell: a copy of a nixld
+// shim (venv --copies through a shim), the same bytes as the Python the
+// venv's pyvenv.cfg names (venv --copies), or an ELF Python.
+func interpreterCopy(path, venv, cfg string) string {
+	if _, shim := hook.ScriptTarget(path); shim {
+		return "a copy of a nixld shim"
+	}
+	for _, cand := range cfgPythons(cfg) {
+		real, err := filepath.EvalSymlinks(cand)
+		if err != nil || within(real, venv) {
+			continue // a file of the venv proves nothing about itself
+		}
+		if sameContent(path, real) {
+			return "a copy of " + cand
 		}
 	}
-	cfgChanged, err := fixPyvenvCfg(filepath.Join(venv, "pyvenv.cfg"), bin, shim)
-	if cfgChanged {
-		changed = append(changed, "pyvenv.cfg: home and executable are the shims'")
+	if isPython(path) {
+		return "a copy of an ELF Python"
 	}
-	return changed, err
+	return ""
+}
+
+// cfgPythons are the interpreters a pyvenv.cfg names: executable and
+// base-executable, and home's python3.X, python3 and python.
+func cfgPythons(cfg string) []string {
+	var pythons []string
+	var minor string
+	if m := cfgVersion.FindStringSubmatch(cfg); m != nil {
+		minor = "python3." + m[1]
+	}
+	for _, line := range strings.Split(cfg, "\n") {
+		key, value, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		value = strings.TrimSpace(value)
+		if !filepath.IsAbs(value) {
+			continue
+		}
+		switch strings.TrimSpace(key) {
+		case "executable", "base-executable":
+			pythons = append(pythons, value)
+		case "home":
+			for _, name := range []string{minor, "python3", "python"} {
+				if name != "" {
+					pythons = append(pythons, filepath.Join(value, name))
+				}
+			}
+		}
+	}
+	return pythons
+}
+
+// relink replaces the entry path with a symlink to want through a rename
+// in the same directory, which never follows a link that is there.
+func relink(path, want string) error {
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".nixld-tmp")
+	os.Remove(tmp)
+	if err := os.Symlink(want, tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
 }
 
 // fixPyvenvCfg sets home, executable and base-executable (where present)
-// to the shim directory and shim.
-func fixPyvenvCfg(name, bin, shim string) (bool, error) {
-	data, err := os.ReadFile(name)
-	if err != nil {
-		return false, err
-	}
+// to the shim directory and shim, replacing the file through a rename.
+func fixPyvenvCfg(name string, data []byte, bin, shim string) (bool, error) {
 	lines := strings.Split(string(data), "\n")
 	for i, line := range lines {
 		key, _, ok := strings.Cut(line, "=")
@@ -124,5 +271,38 @@ func fixPyvenvCfg(name, bin, shim string) (bool, error) {
 	if out == string(data) {
 		return false, nil
 	}
-	return true, os.WriteFile(name, []byte(out), 0o644)
+	return true, replaceFile(name, []byte(out))
+}
+
+// replaceFile writes data to a new file beside name and renames it over
+// name, keeping name's permissions.
+func replaceFile(name string, data []byte) error {
+	mode := os.FileMode(0o644)
+	if fi, err := os.Lstat(name); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, mode)
+	}
+	if err == nil {
+		err = os.Rename(tmp, name)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
+
+// within reports whether path is root or below it.
+func within(path, root string) bool {
+	return path == root || strings.HasPrefix(path, strings.TrimSuffix(root, "/")+"/")
 }

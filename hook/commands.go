@@ -7,109 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/nixld/nixld/nixpkgs"
-	"github.com/nixld/nixld/shells"
-	"github.com/nixld/nixld/templates"
 )
-
-// Direnv is the code use_nixld evals inside direnv for dir, the .envrc's
-// directory. direnv allow is the trust decision there: it covers the
-// .envrc and, since direnv watches it, a .nixld.toml beside it, which is
-// optional. A .nixld.toml further up is someone else's file, applied only
-// if nixld itself allowed it; otherwise dir gets the defaults and the
-// usual hint. direnv restores the variables on leaving.
-func Direnv(d Dirs, env Env, dir string) (string, []string, error) {
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return "", nil, err
-	}
-	real, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return "", nil, oneLine(err)
-	}
-	p, err := Find(dir)
-	if err != nil {
-		return "", nil, oneLine(err)
-	}
-	var notes []string
-	cfg := DefaultConfig
-	switch {
-	case p == nil:
-	case p.Real != real && d.TrustOf(p) != Allowed:
-		notes = append(notes, fmt.Sprintf("nixld: %s is %s, so 'use nixld' ignores it; review it, then run 'nixld allow'", d.Show(p.Config()), d.TrustOf(p)))
-		p = nil
-	default:
-		if cfg, err = ParseConfig(p, d.Home); err != nil {
-			return "", nil, fmt.Errorf("%s: %v", d.Show(p.Config()), err)
-		}
-		if err := d.withPackages(p, cfg, env); err != nil {
-			notes = append(notes, "nixld: "+err.Error())
-		}
-	}
-	if p == nil {
-		p = &Project{Dir: dir, Real: real}
-	}
-	v := varsOf(env)
-	a, err := d.Enter(p, cfg, v, env[VenvVar])
-	if err != nil {
-		return "", nil, oneLine(err)
-	}
-	for _, name := range a.Shims.Missing {
-		notes = append(notes, fmt.Sprintf("nixld: %s is not on PATH; not wrapped", d.Show(name)))
-	}
-	exports := []shells.Op{{Name: "PATH", Value: a.Path}}
-	if len(a.LibAdded) > 0 {
-		exports = append(exports, shells.Op{Name: a.LibVar, Value: *a.Lib})
-	}
-	for _, name := range steer(v, a.Shims.Bin, steeringPython(a.Shims)) {
-		exports = append(exports, shells.Op{Name: name, Value: *v[name]})
-	}
-	exports = append(exports, shells.Op{Name: DirenvVar, Value: a.Shims.Bin})
-	for i := range exports {
-		exports[i].Value = shells.Bash.Quote(exports[i].Value)
-	}
-	code, err := templates.Render("direnv-env.bash", map[string]any{
-		"Config":  shells.Bash.Quote(filepath.Join(dir, ConfigName)),
-		"Exports": exports,
-	})
-	if err != nil {
-		return "", nil, err
-	}
-	return code, notes, shells.Bash.Validate(code)
-}
-
-// envrcUse matches a line of an .envrc that uses nixld: `use nixld`, or
-// use_nixld called directly.
-var envrcUse = regexp.MustCompile(`(?m)^[ \t]*(?:use[ \t]+nixld|use_nixld)(?:[ \t;]|$)`)
-
-// UsesNixld reports whether dir holds an .envrc that uses nixld: direnv
-// then manages the project, and direnv allow is its trust step.
-func UsesNixld(dir string) bool {
-	data, err := readConfig(filepath.Join(dir, ".envrc"))
-	return err == nil && envrcUse.Match(data)
-}
-
-// FindDirenv is the directory of the .envrc direnv loads at start (the
-// nearest one at or above it) where that .envrc uses nixld, or "".
-func FindDirenv(start string) string {
-	for dir := filepath.Clean(start); len(dir) < pathMax; {
-		if fi, err := os.Stat(filepath.Join(dir, ".envrc")); err == nil && fi.Mode().IsRegular() {
-			if UsesNixld(dir) {
-				return dir
-			}
-			return ""
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-	return ""
-}
 
 // FindFrom is Find for a directory given on the command line (or the
 // .nixld.toml in it), with an error that says what to do where there is no

@@ -132,8 +132,8 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 			for _, name := range a.Shims.Missing {
 				note(&entering, "%s is not on PATH; not wrapped", d.Show(name))
 			}
-			for _, v := range bypassingVenvs(p.Dir, a.Shims.Bin) {
-				note(&entering, "%s runs %s, not this project's shims; 'nixld doctor --fix' relinks it", d.Show(v[0]), d.Show(v[1]))
+			for _, line := range d.bypassingVenvs(p, a.Shims.Bin) {
+				note(&entering, "%s", line)
 			}
 		}
 	}

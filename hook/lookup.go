@@ -206,7 +206,8 @@ var shimTargetLine = regexp.MustCompile(`(?m)^__nixld_target='((?:[^']|'\\'')*)'
 
 // ScriptTarget is the program a script runs: the target of a shim nixld
 // wrote (shim is then true), or what a makeWrapper script runs with
-// exec -a "$0"; "" for anything else.
+// exec -a "$0"; "" for anything else, a FIFO or a device among them,
+// which it never waits on.
 func ScriptTarget(path string) (target string, shim bool) {
 	head := launch.ReadHead(path)
 	if m := shimTargetLine.FindSubmatch(head); m != nil {

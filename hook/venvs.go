@@ -1,11 +1,18 @@
 package hook
 
 // Where a venv's python leads: the venvs made before a project had shims,
-// or by a tool that picked its own interpreter, bypass them.
+// or by a tool that picked its own interpreter, bypass them. The entry
+// hint and nixld doctor judge a venv with the same VenvProblem.
 
 import (
+	"bytes"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"syscall"
+
+	"github.com/nixld/nixld/launch"
 )
 
 // venvChain follows a venv's python (bin/python3, else bin/python) link
@@ -37,7 +44,7 @@ func venvChain(venv string) []string {
 }
 
 // VenvShim returns the shim in the shim directory bin that venv's python
-// leads to, or else where it leads.
+// links to, or else where it leads.
 func VenvShim(venv, bin string) (shim, end string) {
 	chain := venvChain(venv)
 	for _, p := range chain {
@@ -51,18 +58,139 @@ func VenvShim(venv, bin string) (shim, end string) {
 	return "", chain[len(chain)-1]
 }
 
+// ShimCopy returns the versioned interpreter shim (python3.X) in bin
+// whose byte-identical copy the regular file path is, or "": python -m
+// venv --copies run through a shim copies that one, which runs its
+// Python under the copy's own name, and such a venv works with the
+// project's library path as long as the shim stays the same.
+func ShimCopy(path, bin string) string {
+	data, err := readScript(path)
+	if err != nil || !shimTargetLine.Match(data) {
+		return ""
+	}
+	entries, _ := os.ReadDir(bin)
+	for _, e := range entries {
+		if _, versioned := launch.PythonMinor(e.Name()); !versioned {
+			continue
+		}
+		shim := filepath.Join(bin, e.Name())
+		if other, err := readScript(shim); err == nil && bytes.Equal(data, other) {
+			return shim
+		}
+	}
+	return ""
+}
+
+// readScript reads a shim-sized regular file, without blocking on a FIFO
+// or a device a repository put in a venv's bin.
+func readScript(name string) ([]byte, error) {
+	f, err := openRegular(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, 64<<10))
+}
+
+// openRegular opens name for reading once the open descriptor proves it
+// a regular file; O_NONBLOCK keeps a FIFO or a device from blocking the
+// open itself.
+func openRegular(name string) (*os.File, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s is not a regular file", name)
+	}
+	return f, nil
+}
+
+// Owns reports whether the directory real (symlinks resolved) belongs to
+// the project whose resolved directory is root: it lies inside, and no
+// project nested in between holds it, since a nested project's tree is
+// its own.
+func Owns(root, real string) bool {
+	if !within(real, root) {
+		return false
+	}
+	for dir := real; dir != root && within(dir, root); dir = filepath.Dir(dir) {
+		if fi, err := os.Stat(filepath.Join(dir, ConfigName)); err == nil && fi.Mode().IsRegular() {
+			return false
+		}
+	}
+	return true
+}
+
+// VenvUnfixable says why nixld doctor --fix would leave venv alone, or
+// is "" where it may relink it: owned says whether the venv's resolved
+// directory is the project's (see Owns, or a tool's venv for it), and
+// its bin and pyvenv.cfg must be its own, not links out of it.
+func VenvUnfixable(d Dirs, venv string, owned bool) string {
+	real, err := filepath.EvalSymlinks(venv)
+	switch {
+	case err != nil:
+		return oneLine(err).Error()
+	case !owned:
+		return "it lives in " + d.Show(real) + ", outside this project's own tree"
+	}
+	if bin, err := filepath.EvalSymlinks(filepath.Join(real, "bin")); err == nil && !within(bin, real) {
+		dest, _ := os.Readlink(filepath.Join(real, "bin"))
+		return "its bin is a link to " + d.Show(dest) + ", outside the venv"
+	}
+	switch fi, err := os.Lstat(filepath.Join(real, "pyvenv.cfg")); {
+	case err != nil:
+		return oneLine(err).Error()
+	case fi.Mode()&os.ModeSymlink != 0:
+		dest, _ := os.Readlink(filepath.Join(real, "pyvenv.cfg"))
+		return "its pyvenv.cfg is a link to " + d.Show(dest) + ", not the venv's own file"
+	case !fi.Mode().IsRegular():
+		return "its pyvenv.cfg is not a regular file"
+	}
+	return ""
+}
+
+// VenvProblem is "" where venv's python links to a shim of the shim
+// directory bin, or is a current copy of one; otherwise what is wrong, in
+// one line to follow the venv's name. unfixable is VenvUnfixable's
+// answer for the venv.
+func VenvProblem(d Dirs, venv, bin, unfixable string) string {
+	shim, end := VenvShim(venv, bin)
+	switch {
+	case shim != "":
+		return ""
+	case end == "":
+		return "has no bin/python3 or bin/python"
+	case ShimCopy(end, bin) != "":
+		return ""
+	}
+	runs := "runs " + d.Show(end)
+	if fi, err := os.Lstat(end); err == nil && fi.Mode().IsRegular() && filepath.Dir(end) == filepath.Join(venv, "bin") {
+		runs = "runs its own copy of an interpreter (bin/" + d.Show(filepath.Base(end)) + ")"
+	}
+	if unfixable != "" {
+		return runs + ", not this project's shims; 'nixld doctor --fix' leaves it alone, as " + unfixable + ": make the venv anew inside the project"
+	}
+	return runs + ", not this project's shims; 'nixld doctor --fix' relinks it"
+}
+
 // bypassingVenvs is the cheap check on entering: the usual venvs of a
-// project (.venv, venv), a few links read each, and where they lead
-// instead of to the shims.
-func bypassingVenvs(dir, bin string) [][2]string {
-	var found [][2]string
+// project (.venv, venv), a few links read each, and one line for each
+// that bypasses the shims.
+func (d Dirs) bypassingVenvs(p *Project, bin string) []string {
+	var found []string
 	for _, name := range []string{".venv", "venv"} {
-		venv := filepath.Join(dir, name)
+		venv := filepath.Join(p.Dir, name)
 		if !lexists(filepath.Join(venv, "pyvenv.cfg")) {
 			continue
 		}
-		if shim, end := VenvShim(venv, bin); shim == "" && end != "" {
-			found = append(found, [2]string{venv, end})
+		if shim, end := VenvShim(venv, bin); shim != "" || end == "" {
+			continue
+		}
+		real, err := filepath.EvalSymlinks(venv)
+		if problem := VenvProblem(d, venv, bin, VenvUnfixable(d, venv, err == nil && Owns(p.Real, real))); problem != "" {
+			found = append(found, d.Show(venv)+" "+problem)
 		}
 	}
 	return found

@@ -83,6 +83,9 @@ go vet ./...
 # (each pty session has its own deadline); go test's own is 10 minutes.
 start=${SECONDS}
 go test -count=1 -timeout 30m ./...
+# doctor's ELF reader, fuzzed for a fixed time from objects gcc builds;
+# minimizing is capped, or it takes the whole time for one input.
+go test -run '^$' -fuzz FuzzReadObject -fuzztime 20s -fuzzminimizetime 100x ./doctor
 echo "test.sh: the tests took $((SECONDS - start)) s" >&2
 # The README's cost table: nixld beside direnv and mise, in one run.
 start=${SECONDS}

@@ -2,6 +2,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -22,59 +23,59 @@ func (e *exitError) Error() string { return e.msg }
 func usageError(err error) error { return &exitError{2, err.Error()} }
 
 func doctorCmd() *cobra.Command {
-	var asJSON, fix bool
+	var asJSON, fix, packages bool
 	cmd := &cobra.Command{
 		Use:   "doctor [DIR]",
 		Short: "Check that the project's venvs will find every library they need, and name the packages for what is missing",
-		Long: `Reads every shared object in the venvs of the project at or above DIR and
-looks each library it needs up as the interpreter's loader will, started
-through nixld's shims: the library path they set, the object's RUNPATH
-(a wheel's bundled libraries), the interpreter's own libraries and its
-loader's defaults. It names the nixpkgs package for each missing library,
+		Long: `Reads every shared object in the venvs of the project at or above DIR (its
+own tree, nested projects left out, and its venvs in poetry's and pipenv's
+directories) and looks each library it needs up as the interpreter's
+loader will, started through nixld's shims: the library path they set,
+the object's RUNPATH (a wheel's bundled libraries), the interpreter's own
+libraries and its loader's defaults. It names the nixpkgs package for
+each missing library (from nixld's table, your Nix store, or nix-locate),
 with the fix for this project and for the whole system, and checks
 nix-ld's directory, its variables, the hook, trust and the shims.
+Outside a project it checks the environment only.
+
+--fix relinks the venvs of an allowed project to its shims, writing them
+first if need be; it changes nothing outside a venv's own directory.
+With --packages it also adds the packages it found to .nixld.toml,
+which then needs 'nixld allow' again.
 
 Exit status: 0 when all is well, 1 when something needs fixing, 2 on bad usage.`,
-		Example: `  nixld doctor ~/src/myproject
-  nixld doctor --fix          # relink venvs that bypass the shims
-  nixld doctor --json | jq .missing`,
-		Args: maxOneDir,
+		Example: `  nixld doctor                 # the project here
+  nixld doctor --json ~/src/app
+  nixld doctor --fix --packages`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if err := maxOneDir(cmd, args); err != nil {
+				return usageError(err)
+			}
+			if packages && !fix {
+				return usageError(errors.New("doctor: --packages goes with --fix"))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dirs, env, err := setup()
+			check, err := doctorCheck(dirArg(args))
 			if err != nil {
-				return usageError(err)
+				return err
 			}
-			root, err := hook.ResolveArg(dirArg(args))
-			if err != nil {
-				return usageError(err)
-			}
-			check := doctor.Check{Dirs: dirs, Env: env, Root: root}
-			if p, err := hook.Find(root); err != nil {
-				return usageError(err)
-			} else if p != nil {
-				check.Root, check.Project = p.Dir, p
-				if check.Config, err = hook.ParseConfig(p, dirs.Home); err != nil {
-					return fmt.Errorf("%s: %v", dirs.Show(p.Config()), err)
-				}
-				check.PackagesBuilt = dirs.CachedPackages(p, check.Config, env)
-			}
+			lookups := doctor.NewLookups()
+			check.Progress, check.Lookups = cmd.ErrOrStderr(), lookups
 			r := doctor.Run(check)
-			if fix && check.Project != nil {
-				for _, v := range r.Venvs {
-					if v.OK {
-						continue
-					}
-					changed, err := doctor.FixVenv(v.Path, dirs.ShimDir(check.Project))
-					for _, c := range changed {
-						fmt.Fprintf(cmd.ErrOrStderr(), "nixld: fixed %s: %s\n", dirs.Show(v.Path), c)
-					}
-					if err != nil {
-						fmt.Fprintf(cmd.ErrOrStderr(), "nixld: cannot fix %s: %v\n", dirs.Show(v.Path), err)
-					}
+			if fix {
+				for _, line := range doctor.Fix(check, r, packages) {
+					fmt.Fprintln(cmd.ErrOrStderr(), line)
 				}
+				// The fix may have edited .nixld.toml: look again.
+				if check, err = doctorCheck(dirArg(args)); err != nil {
+					return err
+				}
+				check.Progress, check.Lookups = cmd.ErrOrStderr(), lookups
 				r = doctor.Run(check)
 			}
-			out := r.Text(dirs.Show)
+			out := r.Text(check.Dirs.Show)
 			if asJSON {
 				out = r.JSON()
 			}
@@ -87,7 +88,42 @@ Exit status: 0 when all is well, 1 when something needs fixing, 2 on bad usage.`
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
-	cmd.Flags().BoolVar(&fix, "fix", false, "relink venvs that bypass the project's shims to the shim for their Python")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON (its keys are in the README)")
+	cmd.Flags().BoolVar(&fix, "fix", false, "relink the project's venvs to the shim for their Python, writing the shims if need be")
+	cmd.Flags().BoolVar(&packages, "packages", false, "with --fix, add the packages found for missing libraries to .nixld.toml")
 	return cmd
+}
+
+// doctorCheck is the one place doctor decides what it checks for DIR:
+// the project whose .nixld.toml is at or above it, or, with none, the
+// environment alone.
+func doctorCheck(arg string) (doctor.Check, error) {
+	dirs, env, err := setup()
+	if err != nil {
+		return doctor.Check{}, usageError(err)
+	}
+	root, err := hook.ResolveArg(arg)
+	if err != nil {
+		return doctor.Check{}, usageError(err)
+	}
+	check := doctor.Check{Dirs: dirs, Env: env, Root: root}
+	p, err := hook.Find(root)
+	if err != nil {
+		return check, usageError(err)
+	}
+	if p != nil {
+		check.Root, check.Project = p.Dir, p
+		if check.Config, err = hook.ParseConfig(p, dirs.Home); err != nil {
+			return check, fmt.Errorf("%s: %v", dirs.Show(p.Config()), err)
+		}
+		check.PackagesBuilt = dirs.CachedPackages(p, check.Config, env)
+	} else if dir := hook.FindDirenv(root); dir != "" {
+		// A project direnv manages, with the defaults and direnv's trust.
+		if check.Project, err = hook.DirenvProject(dir); err != nil {
+			return check, err
+		}
+		check.Root, check.Direnv, check.Config, check.PackagesBuilt = dir, true, hook.DefaultConfig, true
+		check.DirenvAllowed, check.DirenvErr = hook.DirenvAllowed(dir)
+	}
+	return check, nil
 }
