@@ -145,7 +145,7 @@ func fixVenv(d hook.Dirs, f found, bin string) (venvFix, error) {
 		if was == want {
 			continue
 		}
-		if err := relink(path, want); err != nil {
+		if err := hook.ReplaceWithSymlink(path, want); err != nil {
 			return fx, err
 		}
 		fx.changed = append(fx.changed, fmt.Sprintf("bin/%s -> %s (was %s)", name, want, was))
@@ -236,21 +236,6 @@ func cfgPythons(cfg string) []string {
 	return pythons
 }
 
-// relink replaces the entry path with a symlink to want through a rename
-// in the same directory, which never follows a link that is there.
-func relink(path, want string) error {
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".nixld-tmp")
-	os.Remove(tmp)
-	if err := os.Symlink(want, tmp); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
-}
-
 // fixPyvenvCfg sets home, executable and base-executable (where present)
 // to the shim directory and shim, replacing the file through a rename.
 func fixPyvenvCfg(name string, data []byte, bin, shim string) (bool, error) {
@@ -281,25 +266,7 @@ func replaceFile(name string, data []byte) error {
 	if fi, err := os.Lstat(name); err == nil {
 		mode = fi.Mode().Perm()
 	}
-	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, mode)
-	}
-	if err == nil {
-		err = os.Rename(tmp, name)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
+	return hook.WriteFileAtomic(name, data, mode)
 }
 
 // within reports whether path is root or below it.

@@ -41,10 +41,10 @@ func FindFrom(d Dirs, arg string) (*Project, error) {
 	return p, nil
 }
 
-// RefreshShims rewrites the shims of the allowed project at or above dir
-// for the programs on the PATH in env, looking everything up again: what
-// a shim whose program is gone asks for, from inside the project.
-func RefreshShims(d Dirs, env Env, dir string) (*Project, *ShimSet, error) {
+// allowedProject is the project at or above dir (as named on the command
+// line) with its config, where the user allowed it; otherwise an error
+// that says what to do.
+func (d Dirs) allowedProject(dir string) (*Project, *Config, error) {
 	p, err := FindFrom(d, dir)
 	if err != nil {
 		return nil, nil, err
@@ -55,6 +55,17 @@ func RefreshShims(d Dirs, env Env, dir string) (*Project, *ShimSet, error) {
 	cfg, err := ParseConfig(p, d.Home)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %v", d.Show(p.Config()), err)
+	}
+	return p, cfg, nil
+}
+
+// RefreshShims rewrites the shims of the allowed project at or above dir
+// for the programs on the PATH in env, looking everything up again: what
+// a shim whose program is gone asks for, from inside the project.
+func RefreshShims(d Dirs, env Env, dir string) (*Project, *ShimSet, error) {
+	p, cfg, err := d.allowedProject(dir)
+	if err != nil {
+		return nil, nil, err
 	}
 	d.CachedPackages(p, cfg, env)
 	if err := removeIfExists(shimCacheFile(d.ShimDir(p))); err != nil {
@@ -111,7 +122,7 @@ func Init(d Dirs, env Env, dir string, force bool) (*Project, error) {
 	// The GPU driver's directory exists where NixOS has one installed.
 	_, err = os.Stat(GPUDriverDir)
 	content := fmt.Sprintf(initConfig, listOrNone(found), err == nil)
-	if err := writeFileAtomic(name, []byte(content), 0o644); err != nil {
+	if err := WriteFileAtomic(name, []byte(content), 0o644); err != nil {
 		return nil, d.ShowError(err)
 	}
 	p, err := Load(dir)

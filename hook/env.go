@@ -187,11 +187,27 @@ func readSmall(name string) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, 1<<20))
 }
 
-// writeFileAtomic replaces name with data through a rename, so readers
+// ReplaceWithSymlink makes path a symlink to target through a rename in
+// path's directory: readers see the old entry or the new link, and
+// whatever path was (a link a repository shipped, say) is never followed.
+func ReplaceWithSymlink(path, target string) error {
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".nixld-tmp")
+	os.Remove(tmp)
+	if err := os.Symlink(target, tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// WriteFileAtomic replaces name with data through a rename, so readers
 // see the old or the new file, never a partial one. An error is a
 // *fs.PathError naming name, never the temporary file beside it, which
 // the user has never heard of.
-func writeFileAtomic(name string, data []byte, perm os.FileMode) error {
+func WriteFileAtomic(name string, data []byte, perm os.FileMode) error {
 	dir := filepath.Dir(name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err

@@ -880,7 +880,7 @@ func TestWriteErrorNamesTheFile(t *testing.T) {
 	dir := t.TempDir()
 	name := filepath.Join(dir, ConfigName)
 	os.MkdirAll(filepath.Join(name, "x"), 0o755) // a rename cannot replace it
-	err := writeFileAtomic(name, []byte("x"), 0o644)
+	err := WriteFileAtomic(name, []byte("x"), 0o644)
 	if err == nil || !strings.HasPrefix(err.Error(), "write "+name+": ") || strings.Contains(err.Error(), ConfigName+".") {
 		t.Errorf("got %v", err)
 	}

@@ -202,16 +202,9 @@ func (d Dirs) CachedPackages(p *Project, cfg *Config, env Env) bool {
 // makes the next export of a shell in the project reload it with them.
 // The error wraps ErrInterrupted where the user stopped the build.
 func BuildPackages(d Dirs, env Env, dir string, progress io.Writer) (*Project, []string, error) {
-	p, err := FindFrom(d, dir)
+	p, cfg, err := d.allowedProject(dir)
 	if err != nil {
 		return nil, nil, err
-	}
-	if t := d.TrustOf(p); t != Allowed {
-		return nil, nil, fmt.Errorf("%s is %s; review it, then run 'nixld allow'", d.Show(p.Config()), t)
-	}
-	cfg, err := ParseConfig(p, d.Home)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %v", d.Show(p.Config()), err)
 	}
 	if len(cfg.Packages) == 0 {
 		fmt.Fprintf(BuildNotes, "nixld: %s has no packages; nothing to build\n", d.Show(p.Config()))

@@ -57,7 +57,7 @@ func readShimCache(name string) *shimCache {
 
 func writeShimCache(name string, c *shimCache) {
 	data, _ := json.Marshal(c)
-	writeFileAtomic(name, data, 0o644)
+	WriteFileAtomic(name, data, 0o644)
 }
 
 // dirStamp identifies a directory's entries: device, inode and the times

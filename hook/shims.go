@@ -263,13 +263,7 @@ func writePrefixLinks(root string, shims []Shim) error {
 		if err := os.MkdirAll(lib, 0o755); err != nil {
 			return err
 		}
-		tmp := filepath.Join(lib, "."+name+".tmp")
-		os.Remove(tmp)
-		if err := os.Symlink(target, tmp); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp, link); err != nil {
-			os.Remove(tmp)
+		if err := ReplaceWithSymlink(link, target); err != nil {
 			return err
 		}
 	}
@@ -290,7 +284,7 @@ func writeScriptIfChanged(name, code string) error {
 	if ran, ok := shimRan(name); ok {
 		stampRan(filepath.Join(filepath.Dir(filepath.Dir(name)), ranStamp), ran)
 	}
-	return writeFileAtomic(name, []byte(code), 0o755)
+	return WriteFileAtomic(name, []byte(code), 0o755)
 }
 
 // The files beside a project's shim directory, bin: project names the
@@ -427,7 +421,7 @@ func writeIfChanged(name string, data []byte, perm os.FileMode) error {
 	if unchanged(name, data, perm) {
 		return nil
 	}
-	return writeFileAtomic(name, data, perm)
+	return WriteFileAtomic(name, data, perm)
 }
 
 // unchanged reports whether name already holds data with mode perm.

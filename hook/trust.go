@@ -47,7 +47,7 @@ func (d Dirs) TrustOf(p *Project) Trust {
 // Allow trusts p's config as it is now, replacing any earlier decision.
 func (d Dirs) Allow(p *Project) error {
 	rec := p.Hash + "\n" + filepath.Join(p.Real, ConfigName) + "\n"
-	if err := writeFileAtomic(d.record("allow", p), []byte(rec), 0o644); err != nil {
+	if err := WriteFileAtomic(d.record("allow", p), []byte(rec), 0o644); err != nil {
 		return err
 	}
 	return removeIfExists(d.record("deny", p))
@@ -57,7 +57,7 @@ func (d Dirs) Allow(p *Project) error {
 // shims stop adding the project's libraries at once.
 func (d Dirs) Deny(p *Project) error {
 	rec := filepath.Join(p.Real, ConfigName) + "\n"
-	if err := writeFileAtomic(d.record("deny", p), []byte(rec), 0o644); err != nil {
+	if err := WriteFileAtomic(d.record("deny", p), []byte(rec), 0o644); err != nil {
 		return err
 	}
 	if err := removeIfExists(d.record("allow", p)); err != nil {
