@@ -71,7 +71,7 @@ func isELF(name string) bool {
 
 // readObject reads the dynamic linking information of the ELF file name,
 // with $ORIGIN in its search paths replaced by its real directory.
-// Errors: the open's, *notRegularError, errNotELF, or *malformedError.
+// Errors: the open's, *regular.NotRegularError, errNotELF, or *malformedError.
 func readObject(name string) (*object, error) {
 	f, size, err := openRegular(name)
 	if err != nil {

@@ -7,11 +7,10 @@ package doctor
 
 import (
 	"errors"
-	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"syscall"
+
+	"github.com/nixld/nixld/internal/regular"
 )
 
 // Caps on what doctor reads of one file.
@@ -21,75 +20,18 @@ const (
 	maxObject    = 16 << 20 // of one ELF object: headers, dynamic section, strings
 )
 
-// notRegularError says what a path is instead of a regular file.
-type notRegularError struct {
-	path string
-	kind string // "a FIFO", "a character device", ...
-}
-
-func (e *notRegularError) Error() string {
-	return fmt.Sprintf("%s is %s, not a regular file", e.path, e.kind)
-}
-
-// fileKind names a mode's file type for a message.
-func fileKind(mode fs.FileMode) string {
-	switch {
-	case mode&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case mode&fs.ModeCharDevice != 0:
-		return "a character device"
-	case mode&fs.ModeDevice != 0:
-		return "a block device"
-	case mode&fs.ModeSocket != 0:
-		return "a socket"
-	case mode.IsDir():
-		return "a directory"
-	case mode&fs.ModeSymlink != 0:
-		return "a symbolic link"
-	case mode.IsRegular():
-		return "a regular file"
-	}
-	return "not a plain file"
-}
-
 // openRegular opens name (following symlinks) for reading without
-// blocking on a FIFO or a device and without making a terminal the
-// controlling one, and returns it with its size once the open descriptor
-// proves it a regular file. Errors: the open's, or *notRegularError.
+// blocking, and returns it with its size once the open descriptor proves
+// it a regular file (see package regular, which caps nothing here: the
+// ELF reader checks every length against the size). Errors: the open's,
+// or *regular.NotRegularError.
 func openRegular(name string) (*os.File, int64, error) {
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
-	if err != nil {
-		return nil, 0, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, 0, err
-	}
-	if !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, 0, &notRegularError{name, fileKind(fi.Mode())}
-	}
-	return f, fi.Size(), nil
+	return regular.Open(name, 1<<62)
 }
 
 // readSmall reads a small regular file whole: at most maxSmallFile bytes,
-// an error beyond.
-func readSmall(name string) ([]byte, error) {
-	f, size, err := openRegular(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if size > maxSmallFile {
-		return nil, fmt.Errorf("%s is larger than %d KiB", name, maxSmallFile>>10)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxSmallFile+1))
-	if err == nil && len(data) > maxSmallFile {
-		err = fmt.Errorf("%s is larger than %d KiB", name, maxSmallFile>>10)
-	}
-	return data, err
-}
+// a *regular.TooLargeError beyond.
+func readSmall(name string) ([]byte, error) { return regular.ReadAll(name, maxSmallFile) }
 
 // sameContent reports whether regular files a and b hold the same bytes,
 // comparing at most maxCompare of them; anything else is not the same.

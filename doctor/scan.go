@@ -19,6 +19,7 @@ import (
 	"sync"
 
 	"github.com/nixld/nixld/hook"
+	"github.com/nixld/nixld/internal/regular"
 	"github.com/nixld/nixld/launch"
 )
 
@@ -153,7 +154,7 @@ func sharedObjects(venv string) (objects []string, skipped []Skipped) {
 		case d.Type()&fs.ModeSymlink != 0:
 			// The loader follows it to a file scanned in its own right.
 		default:
-			skipped = append(skipped, Skipped{Path: Bytes(path), Reason: fileKind(d.Type()) + ", not a regular file: not read"})
+			skipped = append(skipped, Skipped{Path: Bytes(path), Reason: regular.Kind(d.Type()) + ", not a regular file: not read"})
 		}
 		return nil
 	})
@@ -393,11 +394,11 @@ func scanVenv(venv string, ld []string, missing map[string][]string) scanned {
 
 // skipReason is why an object could not be read, without its path.
 func skipReason(err error) string {
-	var nr *notRegularError
+	var nr *regular.NotRegularError
 	var pe *fs.PathError
 	switch {
 	case errors.As(err, &nr):
-		return nr.kind + ", not a regular file: not read"
+		return nr.Kind + ", not a regular file: not read"
 	case errors.As(err, &pe):
 		return pe.Err.Error()
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/nixld/nixld/hook"
+	"github.com/nixld/nixld/internal/regular"
 )
 
 var cfgVersion = regexp.MustCompile(`(?m)^\s*(?:version|version_info)\s*=\s*3\.([0-9]+)`)
@@ -40,9 +41,9 @@ func checkVenv(d hook.Dirs, f found, bin string) string {
 		return problem
 	}
 	version, err := venvVersion(f.real)
-	var nr *notRegularError
+	var nr *regular.NotRegularError
 	if errors.As(err, &nr) {
-		return fmt.Sprintf("its pyvenv.cfg is %s, not a regular file: Python can't start from it", nr.kind)
+		return fmt.Sprintf("its pyvenv.cfg is %s, not a regular file: Python can't start from it", nr.Kind)
 	}
 	shim, end := hook.VenvShim(f.path, bin)
 	if shim == "" {
@@ -94,7 +95,7 @@ func fixVenv(d hook.Dirs, f found, bin string) (venvFix, error) {
 		}
 		binDir = target
 	case !fi.IsDir():
-		return fx, fmt.Errorf("bin is %s; nothing changed", fileKind(fi.Mode()))
+		return fx, fmt.Errorf("bin is %s; nothing changed", regular.Kind(fi.Mode()))
 	}
 	cfgPath := filepath.Join(venv, "pyvenv.cfg")
 	switch fi, err := os.Lstat(cfgPath); {
@@ -104,7 +105,7 @@ func fixVenv(d hook.Dirs, f found, bin string) (venvFix, error) {
 		dest, _ := os.Readlink(cfgPath)
 		return fx, fmt.Errorf("pyvenv.cfg is a link to %s, not the venv's own file; nothing changed", dest)
 	case !fi.Mode().IsRegular():
-		return fx, fmt.Errorf("pyvenv.cfg is %s; nothing changed", fileKind(fi.Mode()))
+		return fx, fmt.Errorf("pyvenv.cfg is %s; nothing changed", regular.Kind(fi.Mode()))
 	}
 	cfg, err := readSmall(cfgPath)
 	if err != nil {
@@ -174,7 +175,7 @@ func replaceable(path, venv, cfg string) (was, why string) {
 		}
 		return target, ""
 	case !fi.Mode().IsRegular():
-		return "", "is " + fileKind(fi.Mode())
+		return "", "is " + regular.Kind(fi.Mode())
 	}
 	if what := interpreterCopy(path, venv, cfg); what != "" {
 		return what, ""

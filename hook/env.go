@@ -6,14 +6,14 @@ package hook
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
-	"syscall"
+
+	"github.com/nixld/nixld/internal/regular"
 )
 
 // Names of the files and variables nixld owns or reads.
@@ -167,25 +167,10 @@ func within(path, root string) bool {
 	return path == root || strings.HasPrefix(path, strings.TrimSuffix(root, "/")+"/")
 }
 
-// readSmall reads a file nixld wrote (a shim, a record), at most 1 MiB,
-// leaving its access time alone where nixld owns it: a shim's tells when
-// it last ran (see LastRan).
-func readSmall(name string) ([]byte, error) {
-	flags := syscall.O_RDONLY | syscall.O_NONBLOCK | syscall.O_CLOEXEC
-	fd, err := syscall.Open(name, flags|syscall.O_NOATIME, 0)
-	if err == syscall.EPERM {
-		fd, err = syscall.Open(name, flags, 0)
-	}
-	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
-	}
-	f := os.NewFile(uintptr(fd), name)
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", name)
-	}
-	return io.ReadAll(io.LimitReader(f, 1<<20))
-}
+// readSmall reads a small file whole (at most 1 MiB), leaving its access
+// time alone where nixld owns it: a shim's tells when it last ran (see
+// LastRan).
+func readSmall(name string) ([]byte, error) { return regular.ReadAll(name, 1<<20) }
 
 // ReplaceWithSymlink makes path a symlink to target through a rename in
 // path's directory: readers see the old entry or the new link, and

@@ -7,11 +7,10 @@ package hook
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"syscall"
 
+	"github.com/nixld/nixld/internal/regular"
 	"github.com/nixld/nixld/launch"
 )
 
@@ -81,30 +80,14 @@ func ShimCopy(path, bin string) string {
 	return ""
 }
 
-// readScript reads a shim-sized regular file, without blocking on a FIFO
-// or a device a repository put in a venv's bin.
+// readScript reads the head of a shim-sized regular file, without
+// blocking on a FIFO or a device a repository put in a venv's bin.
 func readScript(name string) ([]byte, error) {
-	f, err := openRegular(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, 64<<10))
-}
-
-// openRegular opens name for reading once the open descriptor proves it
-// a regular file; O_NONBLOCK keeps a FIFO or a device from blocking the
-// open itself.
-func openRegular(name string) (*os.File, error) {
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
-	if err != nil {
-		return nil, err
-	}
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		f.Close()
+	head := regular.ReadHead(name, 64<<10)
+	if head == nil {
 		return nil, fmt.Errorf("%s is not a regular file", name)
 	}
-	return f, nil
+	return head, nil
 }
 
 // Owns reports whether the directory real (symlinks resolved) belongs to

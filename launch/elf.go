@@ -10,7 +10,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"syscall"
+
+	"github.com/nixld/nixld/internal/regular"
 )
 
 const (
@@ -24,32 +25,11 @@ const (
 	maxScan = 8 << 20
 )
 
-// open opens name for reading if it is a regular file of at most limit
-// bytes, and returns it with its size. Where nixld owns the file it
-// leaves its access time alone: a shim's tells when it last ran (see
-// nixld gc).
-func open(name string, limit int64) (*os.File, int64, error) {
-	flags := syscall.O_RDONLY | syscall.O_NONBLOCK | syscall.O_NOCTTY | syscall.O_CLOEXEC
-	fd, err := syscall.Open(name, flags|syscall.O_NOATIME, 0)
-	if err == syscall.EPERM {
-		fd, err = syscall.Open(name, flags, 0)
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	var st syscall.Stat_t
-	if err := syscall.Fstat(fd, &st); err != nil || st.Mode&syscall.S_IFMT != syscall.S_IFREG || st.Size > limit {
-		syscall.Close(fd)
-		return nil, 0, os.ErrInvalid
-	}
-	return os.NewFile(uintptr(fd), name), st.Size, nil
-}
-
 // readELF returns the PT_INTERP of the ELF executable name, and whether
 // name is a dynamically linked one (ELF), a static one (Static) or
 // something else (Other).
 func readELF(name string) (interp string, kind Kind) {
-	f, size, err := open(name, maxProgram)
+	f, size, err := regular.Open(name, maxProgram)
 	if err != nil {
 		return "", Other
 	}
@@ -75,16 +55,11 @@ func readELF(name string) (interp string, kind Kind) {
 	return "", Static
 }
 
-// readAll reads name whole if it is a regular file of at most limit bytes.
+// readAll reads name whole if it is a regular file of at most limit
+// bytes, or returns nil.
 func readAll(name string, limit int64) []byte {
-	f, size, err := open(name, limit)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	data := make([]byte, size)
-	n, _ := io.ReadFull(f, data)
-	return data[:n]
+	data, _ := regular.ReadAll(name, limit)
+	return data
 }
 
 // usableLoader is interp where it is a dynamic loader that can start a

@@ -14,10 +14,10 @@ package launch
 
 import (
 	"bytes"
-	"io"
 	"regexp"
 	"strings"
 
+	"github.com/nixld/nixld/internal/regular"
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -207,13 +207,4 @@ func ScriptExecOf(head []byte) string {
 }
 
 // ReadHead is the first 64 KiB of the regular file name, or nil.
-func ReadHead(name string) []byte {
-	f, _, err := open(name, maxProgram)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	head := make([]byte, maxScriptHead)
-	n, _ := io.ReadFull(f, head)
-	return head[:n]
-}
+func ReadHead(name string) []byte { return regular.ReadHead(name, maxScriptHead) }
