@@ -18,12 +18,14 @@ import (
 )
 
 // showSrc prints its argv, a few variables and what libprobe answers.
-const showSrc = `#include <stdio.h>
+const showSrc = `#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 int nixld_probe(void);
 int main(int argc, char **argv) {
   const char *names[] = {"LD_LIBRARY_PATH", "NIX_LD_LIBRARY_PATH", "WRAPPED", "LIST", 0};
+  printf("fd3=%s\n", fcntl(3, F_GETFD) == -1 ? "closed" : "open");
   char cwd[4096];
   for (int i = 0; i < argc; i++) printf("arg%d=%s\n", i, argv[i]);
   for (int i = 0; names[i]; i++) {
@@ -36,7 +38,8 @@ int main(int argc, char **argv) {
 `
 
 // launchWorld is a directory with libnixldprobe.so in nix-ld/ and the
-// program show, which needs it, in bin/.
+// program show, which needs it, in bin/. show stands for CPython: it also
+// needs a libpython3.11.so, as a shared CPython build does.
 type launchWorld struct {
 	*fixture
 	nixLD, show string
@@ -48,7 +51,11 @@ func newLaunchWorld(t *testing.T) *launchWorld {
 	if err := fakenix.Program(filepath.Join(w.nixLD, "libnixldprobe.so"), "int nixld_probe(void) { return 42; }\n", "-shared", "-fPIC"); err != nil {
 		t.Fatal(err)
 	}
-	if err := fakenix.Program(w.show, showSrc, "-L"+w.nixLD, "-Wl,--no-as-needed", "-lnixldprobe"); err != nil {
+	pylib := filepath.Join(f.root, "python", "lib")
+	if err := fakenix.Program(filepath.Join(pylib, "libpython3.11.so"), "int Py_Stub;\n", "-shared", "-fPIC", "-Wl,-soname,libpython3.11.so"); err != nil {
+		t.Fatal(err)
+	}
+	if err := fakenix.Program(w.show, showSrc, "-L"+w.nixLD, "-L"+pylib, "-Wl,--no-as-needed,-rpath,"+pylib, "-lnixldprobe", "-lpython3.11"); err != nil {
 		t.Fatal(err)
 	}
 	return w
@@ -105,12 +112,23 @@ func TestShimLaunch(t *testing.T) {
 	if err := fakenix.Program(static, "#include <stdio.h>\n#include <stdlib.h>\nint main(void) { const char *v = getenv(\"LD_LIBRARY_PATH\"); printf(\"LD_LIBRARY_PATH=%s\\n\", v ? v : \"<unset>\"); return 0; }\n", "-static"); err != nil {
 		t.Fatal(err)
 	}
-	for name, kind := range map[string]launch.Kind{"plain": launch.ELF, "binwrapped": launch.BinaryWrapper, "scripted": launch.Script, "static": launch.Static} {
-		if p := launch.Inspect(filepath.Join(bin, name)); p.Kind != kind || (kind != launch.Static && p.Loader == "") {
+	// A launcher: an ELF that starts the interpreter, as a version
+	// manager's shims do. The library path given to it would stop there.
+	launcher := filepath.Join(bin, "launcher")
+	if err := fakenix.Program(launcher, "#include <unistd.h>\nint main(int argc, char **argv) { execv(\""+w.show+"\", argv); return 127; }\n"); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]launch.Kind{"plain": launch.ELF, "binwrapped": launch.BinaryWrapper, "scripted": launch.Script, "static": launch.Static, "launcher": launch.ELF} {
+		p := launch.Inspect(filepath.Join(bin, name))
+		if python := name != "static" && name != "launcher"; p.Kind != want || p.Python != python || (want != launch.Static && p.Loader == "") {
 			t.Fatalf("%s: %+v", name, p)
 		}
 	}
-	wrap := `wrap = ["plain", "binwrapped", "fixedargv0", "scripted", "static"]` + "\n"
+	redirecting := "#! /bin/bash -e\nexec 3>/dev/null\nexport FD3=open\nexec -a \"$0\" \"" + w.show + "\"  \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "redirecting"), []byte(redirecting), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	wrap := `wrap = ["plain", "binwrapped", "fixedargv0", "scripted", "static", "launcher", "redirecting"]` + "\n"
 	p := w.project("proj", wrap+`libraries = ["/extra"]`+"\n", true)
 	cfg, err := ParseConfig(p, w.dirs.Home)
 	if err != nil {
@@ -135,10 +153,17 @@ func TestShimLaunch(t *testing.T) {
 	w.expect("binwrapped", got, map[string]string{"probe": "42", "arg0": shim("binwrapped"), "arg1": "-a", "arg2": "-b", "arg3": "x", "arg4": "z z",
 		"WRAPPED": "binary", "LIST": "/first:/mid:/last", "cwd": "/", "LD_LIBRARY_PATH": "<unset>"})
 	w.expect("fixedargv0", w.run(p, cfg, bin, "fixedargv0", nil), map[string]string{"probe": "42", "arg0": "named", "LD_LIBRARY_PATH": "<unset>"})
-	// A makeWrapper script runs in the shim, under its name.
+	// A makeWrapper script runs in the shim, under its name; so it does
+	// where POSIXLY_CORRECT would put bash in POSIX mode.
 	w.expect("scripted", w.run(p, cfg, bin, "scripted", nil), map[string]string{"probe": "42", "arg0": shim("scripted"), "WRAPPED": "script", "LD_LIBRARY_PATH": "<unset>"})
-	// A static program loads nothing: nothing is added for it.
-	w.expect("static", w.run(p, cfg, bin, "static", nil), map[string]string{"LD_LIBRARY_PATH": "<unset>"})
+	w.expect("scripted, posix", w.run(p, cfg, bin, "scripted", []string{"POSIXLY_CORRECT=1"}), map[string]string{"probe": "42", "arg0": shim("scripted")})
+	// One whose --run line execs too (a redirection that must last) runs
+	// as it would alone: sourced, with the library path the old way.
+	w.expect("redirecting", w.run(p, cfg, bin, "redirecting", nil), map[string]string{"probe": "42", "arg0": shim("redirecting"), "fd3": "open", "LD_LIBRARY_PATH": libs})
+	// A launcher, or a static program nixld cannot tell from one, gets the
+	// library path the old way, so that the Python it starts has it too.
+	w.expect("launcher", w.run(p, cfg, bin, "launcher", nil), map[string]string{"probe": "42", "LD_LIBRARY_PATH": libs})
+	w.expect("static", w.run(p, cfg, bin, "static", nil), map[string]string{"LD_LIBRARY_PATH": libs})
 
 	// A target that is no longer the program nixld looked at (a profile
 	// upgraded since) still runs, with the library path the old way.

@@ -113,11 +113,13 @@ func RenderShim(p *Project, cfg *Config, interp, bin string, s Shim) (string, er
 			d.Argv0Path = versioned
 		}
 	}
-	isolate := !cfg.ExportLD && l.Loader != ""
+	// Only CPython itself gets the library path from its loader: given
+	// to a launcher (a version manager's shim), it would stop there.
+	isolate := !cfg.ExportLD && l.Loader != "" && l.Python
 	switch {
-	case !cfg.ExportLD && l.Kind == launch.Static:
+	case !cfg.ExportLD && l.Kind == launch.Static && l.Python:
 		// It loads no libraries, and the programs it starts get none.
-	case isolate && l.Kind == launch.Script:
+	case isolate && l.Kind == launch.Script && l.SoleExec:
 		d.ScriptHook, d.Loader, d.Exec = true, q(l.Loader), q(l.Exec)
 	case isolate && (l.Kind == launch.ELF || l.Kind == launch.BinaryWrapper):
 		d.Loader, d.Real, d.Exec, d.LoaderArgv0 = q(l.Loader), q(l.Real), q(l.Exec), d.Argv0Path

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/nixld/nixld/internal/regular"
 )
@@ -53,6 +54,46 @@ func readELF(name string) (interp string, kind Kind) {
 	}
 	// Without one it loads no libraries (static, or static-pie).
 	return "", Static
+}
+
+// maxPython bounds how much of a program isPython reads: a CPython with
+// libpython linked in is a few MiB.
+const maxPython = 256 << 20
+
+// isPython reports whether the ELF program name is CPython itself: it
+// needs libpython3.X.so (a shared build, as nixpkgs' and pyenv's), or has
+// libpython in it (Py_BytesMain, as Debian's).
+func isPython(name string) bool {
+	f, size, err := regular.Open(name, maxProgram)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if ef, err := elf.NewFile(io.NewSectionReader(f, 0, size)); err == nil {
+		needed, _ := ef.ImportedLibraries()
+		for _, lib := range needed {
+			if strings.HasPrefix(lib, "libpython3") {
+				return true
+			}
+		}
+	}
+	return scanFor(io.NewSectionReader(f, 0, min(size, maxPython)), []byte("Py_BytesMain\x00"))
+}
+
+// scanFor reports whether r holds needle, reading it in chunks.
+func scanFor(r io.Reader, needle []byte) bool {
+	buf := make([]byte, 1<<20+len(needle))
+	keep := 0
+	for {
+		n, err := io.ReadFull(r, buf[keep:])
+		if bytes.Contains(buf[:keep+n], needle) {
+			return true
+		}
+		if err != nil {
+			return false
+		}
+		keep = copy(buf, buf[keep+n-len(needle)+1:keep+n])
+	}
 }
 
 // readAll reads name whole if it is a regular file of at most limit

@@ -46,9 +46,16 @@ type Program struct {
 	Loader string `json:"loader,omitempty"`
 	// Wrapper is what a BinaryWrapper does before it execs Exec.
 	Wrapper *Wrapper `json:"wrapper,omitempty"`
+	// SoleExec says a Script's only exec is its last line (see soleExec).
+	SoleExec bool `json:"sole_exec,omitempty"`
 	// Version is the versioned name of the Python it runs (python3.12),
 	// read from Exec's resolved name; "" for other programs.
 	Version string `json:"version,omitempty"`
+	// Python says Exec is CPython itself (it needs libpython3.X, or holds
+	// it: Py_BytesMain), not a launcher that starts one (a version
+	// manager's shim, say): only then does the library path given to Exec
+	// reach the interpreter.
+	Python bool `json:"python,omitempty"`
 	// Prefix is, for a Python whose wrapper lives in an environment of its
 	// own (python3.withPackages: ENV/bin/python3.12 beside
 	// ENV/lib/python3.12/os.py), that environment, where it is not the
@@ -84,14 +91,20 @@ func Inspect(path string) Program {
 	case Static:
 		p.Kind, p.Exec = Static, real
 	default:
-		if exec := ScriptExec(real); exec != "" {
-			p.Kind, p.Exec = Script, exec
+		head := ReadHead(real)
+		if exec := ScriptExecOf(head); exec != "" {
+			p.Kind, p.Exec, p.SoleExec = Script, exec, soleExec(head)
 			if next := Inspect(exec); next.Kind == ELF {
 				p.Loader = next.Loader
 			}
 		}
 	}
 	p.Version, p.Prefix = pythonOf(p)
+	if p.Exec != "" {
+		if real, err := filepath.EvalSymlinks(p.Exec); err == nil {
+			p.Python = isPython(real)
+		}
+	}
 	return p
 }
 

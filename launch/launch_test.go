@@ -37,7 +37,7 @@ func TestInspectELF(t *testing.T) {
 	link := filepath.Join(dir, "link")
 	os.Symlink(prog, link)
 	p := Inspect(link)
-	if p.Kind != ELF || p.Real != prog || p.Exec != prog || p.Version != "" || p.Prefix != "" {
+	if p.Kind != ELF || p.Real != prog || p.Exec != prog || p.Version != "" || p.Prefix != "" || p.Python {
 		t.Fatalf("Inspect(link) = %+v", p)
 	}
 	if p.Loader == "" || !filepath.IsAbs(p.Loader) {
@@ -56,8 +56,17 @@ func TestInspectELF(t *testing.T) {
 func TestInspectPython(t *testing.T) {
 	py := python(t)
 	p := Inspect(py)
-	if p.Kind != ELF || p.Version != "python3.11" || p.Prefix != "" {
+	if p.Kind != ELF || p.Version != "python3.11" || p.Prefix != "" || !p.Python {
 		t.Fatalf("Inspect(%s) = %+v", py, p)
+	}
+	// A launcher named like an interpreter (a version manager's shim) is
+	// no Python: the library path would stop at it.
+	launcher := filepath.Join(t.TempDir(), "python3.11")
+	if err := fakenix.Program(launcher, "#include <unistd.h>\nint main(int c, char **v) { execv(\"/usr/bin/python3.11\", v); return 127; }\n"); err != nil {
+		t.Fatal(err)
+	}
+	if p := Inspect(launcher); p.Kind != ELF || p.Version != "python3.11" || p.Python {
+		t.Fatalf("Inspect(launcher) = %+v", p)
 	}
 }
 
@@ -90,7 +99,7 @@ func TestInspectBinaryWrapper(t *testing.T) {
 			{Kind: "prefix", Name: "XDG_DATA_DIRS", Sep: ":", Value: "/a b/share"}},
 		Before: []string{"-X", "dev"}, After: []string{"it's"},
 	}
-	if p.Kind != BinaryWrapper || p.Exec != py || p.Loader == "" || !reflect.DeepEqual(p.Wrapper, want) {
+	if p.Kind != BinaryWrapper || p.Exec != py || p.Loader == "" || !p.Python || !reflect.DeepEqual(p.Wrapper, want) {
 		t.Fatalf("Inspect(wrapper) = %+v, wrapper %+v", p, p.Wrapper)
 	}
 	if p.Version != "python3.11" || p.Prefix != e {
@@ -117,6 +126,9 @@ func TestInspectUnknownWrapper(t *testing.T) {
 		"flag":    `makeCWrapper '/bin/true' \\\n    --frobnicate 'x'`,
 		"expands": `makeCWrapper '/bin/true' \\\n    --set A \"$(id)\"`,
 		"short":   `makeCWrapper '/bin/true' \\\n    --set A`,
+		// A docstring that is not what the code does: the program it names
+		// is nowhere else in the binary.
+		"lies": `makeCWrapper '/usr/bin/nothing-here' \\\n    --inherit-argv0`,
 	} {
 		src := "const char *DOCSTRING = \"\\n# The C-code for this binary wrapper has been generated using the following command:\\n\\n\\n" +
 			doc + "\\n\\n\\n# (Use `nix-shell`)\";\nint main(void) { return DOCSTRING[0]; }\n"
@@ -126,6 +138,20 @@ func TestInspectUnknownWrapper(t *testing.T) {
 		}
 		if p := Inspect(out); p.Kind != Other || p.Loader != "" {
 			t.Errorf("%s: Inspect = %+v, want an Other", name, p)
+		}
+	}
+}
+
+// Variables bash gives a meaning of its own cannot be passed on by a
+// shim, which is bash: such a wrapper is one nixld does not start itself.
+func TestInspectBashSpecialNames(t *testing.T) {
+	for _, name := range []string{"BASH_ARGV0", "SHELLOPTS", "UID", "IFS"} {
+		w := filepath.Join(t.TempDir(), "python3.11")
+		if err := fakenix.BinaryWrapper(w, python(t), "--inherit-argv0", "--set", name, "x"); err != nil {
+			t.Fatal(err)
+		}
+		if p := Inspect(w); p.Kind != Other {
+			t.Errorf("--set %s: %+v", name, p)
 		}
 	}
 }
@@ -144,6 +170,14 @@ func TestInspectScript(t *testing.T) {
 	}
 	if ScriptExec(py) != "" {
 		t.Fatal("an ELF is no makeWrapper script")
+	}
+	if !p.SoleExec {
+		t.Fatal("makeWrapper's own script execs once")
+	}
+	twice := filepath.Join(t.TempDir(), "twice")
+	os.WriteFile(twice, []byte("#! /bin/bash -e\nexec 3>/dev/null\nexec -a \"$0\" \""+py+"\"  \"$@\"\n"), 0o755)
+	if p := Inspect(twice); p.Kind != Script || p.SoleExec {
+		t.Fatalf("a --run line's exec: %+v", p)
 	}
 }
 

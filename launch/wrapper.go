@@ -75,10 +75,27 @@ func readWrapper(name string) (*Wrapper, bool) {
 		doc = doc[:end]
 	}
 	args, ok := commandWords(string(doc))
-	if !ok || len(args) < 2 || args[0] != "makeCWrapper" {
+	if !ok || len(args) < 2 || args[0] != "makeCWrapper" || !holdsString(data, args[1]) {
 		return nil, true
 	}
 	return parseWrapperArgs(args[1], args[2:]), true
+}
+
+// holdsString reports whether data holds s as a C string of its own, as
+// the program a wrapper execs is (execv's first argument): the docstring
+// alone, which only documents the code, is not believed.
+func holdsString(data []byte, s string) bool {
+	needle := append([]byte(s), 0)
+	for i := 0; ; {
+		j := bytes.Index(data[i:], needle)
+		if j < 0 {
+			return false
+		}
+		if at := i + j; at == 0 || data[at-1] == 0 {
+			return true
+		}
+		i += j + 1
+	}
 }
 
 // commandWords splits one simple bash command into its words, where each
@@ -160,7 +177,7 @@ func parseWrapperArgs(executable string, args []string) *Wrapper {
 		i += n
 	}
 	for _, op := range w.Ops {
-		if op.Kind != "chdir" && !envName.MatchString(op.Name) {
+		if op.Kind != "chdir" && (!envName.MatchString(op.Name) || bashSpecial(op.Name)) {
 			return nil
 		}
 	}
@@ -168,6 +185,22 @@ func parseWrapperArgs(executable string, args []string) *Wrapper {
 		w.Argv0 = executable
 	}
 	return w
+}
+
+// bashSpecial reports whether bash gives the variable name a meaning of
+// its own: a shim, which is bash, cannot pass such a variable on as the
+// wrapper would (BASH_ARGV0 would rename the shim, SHELLOPTS is read-only).
+func bashSpecial(name string) bool {
+	if strings.HasPrefix(name, "BASH") || strings.HasPrefix(name, "__nixld") || strings.HasPrefix(name, "COMP_") {
+		return true
+	}
+	switch name {
+	case "SHELLOPTS", "POSIXLY_CORRECT", "UID", "EUID", "PPID", "GROUPS", "FUNCNAME", "IFS", "SHLVL", "PS4", "ENV",
+		"OPTIND", "OPTARG", "RANDOM", "SRANDOM", "SECONDS", "LINENO", "HISTCMD", "EPOCHSECONDS", "EPOCHREALTIME",
+		"DIRSTACK", "PIPESTATUS", "HOSTNAME", "HOSTTYPE", "OSTYPE", "MACHTYPE", "OLDPWD", "PWD", "_":
+		return true
+	}
+	return false
 }
 
 // wrap folds inner, the wrapper w's program is, into w: w then execs
@@ -204,6 +237,16 @@ func ScriptExecOf(head []byte) string {
 		return string(m[1])
 	}
 	return ""
+}
+
+// execLine matches a line that starts with exec.
+var execLine = regexp.MustCompile(`(?m)^[ \t]*exec\b`)
+
+// soleExec reports whether the makeWrapper script head execs only once,
+// on its last line: a shim may then take that exec over. An earlier exec
+// (a --run line's exec 3>file, say) must stay bash's own.
+func soleExec(head []byte) bool {
+	return len(execLine.FindAllIndex(head, 2)) == 1
 }
 
 // ReadHead is the first 64 KiB of the regular file name, or nil.

@@ -78,18 +78,20 @@ __nixld_affix() {
 # and its last line, exec -a "$0" PROGRAM "$@", comes here: PROGRAM starts
 # through its own dynamic loader, which gives the library path to it alone,
 # as nix-ld's loader does. The programs it starts see LD_LIBRARY_PATH as it
-# was.
+# was. (Out of POSIX mode, which POSIXLY_CORRECT would set, where exec may
+# not be a function.)
+set +o posix
 exec() {
   local argv0=''
-  if [[ $1 == -a ]]; then
+  if [[ ${1-} == -a ]]; then
     argv0=$2
     shift 2
   fi
-  if [[ $1 == -- ]]; then
+  if [[ ${1-} == -- ]]; then
     shift
   fi
   __nixld_join "${LD_LIBRARY_PATH-}" "${__nixld_libs}"
-  if [[ -x {{.Loader}} && $1 -ef {{.Exec}} ]]; then
+  if [[ -x {{.Loader}} && ${1-} -ef {{.Exec}} ]]; then
     builtin exec {{.Loader}} --argv0 "${argv0:-$1}" --library-path "${__nixld_list}" "$@"
   fi
   # Not the program nixld looked at: it gets the library path the old way.
