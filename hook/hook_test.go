@@ -628,6 +628,7 @@ func TestShimCache(t *testing.T) {
 		}
 		return strings.Join(set.Names(), " ")
 	}
+	f.write(filepath.Join(f.bin, "python3.14"), "#!/bin/sh\n", 0o644)
 	if got := names(f.bin); got != "python python3 python3.9 python3.12" {
 		t.Fatalf("first entry: %q", got)
 	}
@@ -636,11 +637,19 @@ func TestShimCache(t *testing.T) {
 	// The cache, not a new lookup, answers: a program that appeared
 	// without changing any directory's stamp (here: a changed mode) is
 	// not seen until something does.
-	os.Chmod(filepath.Join(f.bin, "python3.9"), 0o644)
+	os.Chmod(filepath.Join(f.bin, "python3.14"), 0o755)
 	if names(f.bin) != "python python3 python3.9 python3.12" || dirStamp(bin) != stamp {
 		t.Error("an unchanged entry looked PATH up again or rewrote the shim directory")
 	}
-	os.Chmod(filepath.Join(f.bin, "python3.9"), 0o755)
+	os.Remove(filepath.Join(f.bin, "python3.14"))
+	// A program rewritten in place (cp over it: same inode, the
+	// directory's times unchanged) is looked at again.
+	f.write(filepath.Join(f.bin, "python3.9"), "#!/bin/sh\n# another\n", 0o755)
+	os.Chtimes(f.bin, time.Unix(5, 0), time.Unix(5, 0))
+	cache := readShimCache(shimCacheFile(bin))
+	if cache == nil || cache.holds(cache.Key, cache.Stamp) {
+		t.Error("a target rewritten in place left the cache holding")
+	}
 	// A new interpreter on PATH.
 	f.write(filepath.Join(f.bin, "python3.13"), "#!/bin/sh\n", 0o755)
 	if got := names(f.bin); got != "python python3 python3.9 python3.12 python3.13" {

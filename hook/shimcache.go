@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -23,6 +24,10 @@ type shimCache struct {
 	Shims       []Shim
 	Missing     []string
 	AbsentStore []string `json:",omitempty"` // see lookup.absentStore
+	// Targets identifies the files the shims run, which a package manager
+	// may rewrite in place (cp over it keeps the inode and the
+	// directory's times): see targetsStamp.
+	Targets string
 }
 
 // holds reports whether the cache answers for key and the shim directory
@@ -37,7 +42,22 @@ func (c *shimCache) holds(key, stamp string) bool {
 			return false
 		}
 	}
-	return true
+	return c.Targets == targetsStamp(c.Shims)
+}
+
+// targetsStamp identifies the files shims run, symlinks followed: device,
+// inode, modification and change times of each.
+func targetsStamp(shims []Shim) string {
+	var b strings.Builder
+	for _, s := range shims {
+		var st syscall.Stat_t
+		if syscall.Stat(s.Target, &st) == nil {
+			fmt.Fprintf(&b, "%d:%d:%d:%d;", st.Dev, st.Ino, st.Mtim.Nano(), st.Ctim.Nano())
+		} else {
+			b.WriteString("-;")
+		}
+	}
+	return b.String()
 }
 
 // shimCacheFile lies beside the shim directory, so that it is never a shim.

@@ -226,7 +226,8 @@ func (d Dirs) writeShims(p *Project, cfg *Config, l *lookup) (*ShimSet, error) {
 		return nil, err
 	}
 	// A cache that can't be written only costs the next entry some time.
-	writeShimCache(cache, &shimCache{Key: key, Stamp: dirStamp(set.Bin), Shims: set.Shims, Missing: set.Missing, AbsentStore: l.absentStore()})
+	writeShimCache(cache, &shimCache{Key: key, Stamp: dirStamp(set.Bin), Shims: set.Shims, Missing: set.Missing,
+		AbsentStore: l.absentStore(), Targets: targetsStamp(set.Shims)})
 	return set, nil
 }
 

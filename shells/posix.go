@@ -5,6 +5,7 @@ package shells
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -27,8 +28,34 @@ func (p posix) HookTemplate() string { return "hook." + p.name }
 
 // Quote uses single quotes, closing them around each embedded quote. Inside
 // single quotes bash and zsh take every byte literally, newlines included.
+// A value that is not UTF-8 (a directory name in another encoding) is
+// written in ANSI-C quotes instead, each such byte as \xHH, which both
+// shells read back byte for byte and mvdan.cc/sh parses.
 func (posix) Quote(s string) string {
+	if !utf8.ValidString(s) {
+		return ansiC(s)
+	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// ansiC quotes s as $'...': printable ASCII as it is, but for \ and ',
+// and every other byte as \xHH.
+func ansiC(s string) string {
+	var b strings.Builder
+	b.WriteString("$'")
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\' || c == '\'':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c >= 0x20 && c < 0x7f:
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, `\x%02x`, c)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
 }
 
 func (p posix) Export(ops []Op) string {

@@ -415,3 +415,13 @@ func TestGetUnknown(t *testing.T) {
 		t.Fatalf("want a one-line error, got %v", err)
 	}
 }
+
+// Values that are not UTF-8 (a directory name in another encoding) come
+// back byte for byte through bash and zsh, whose exports and shims carry
+// them; mvdan.cc/sh parses them.
+func TestQuoteRoundTripNotUTF8(t *testing.T) {
+	values := []string{"\xff", "caf\xe9", "a'\xfe\\b", "\xc3", "ok\x80\n"}
+	for _, sh := range []shells.Shell{shells.Bash, shells.Zsh} {
+		roundTrip(t, sh, values)
+	}
+}

@@ -95,7 +95,8 @@ says (0.1.0-dev counts as 0.1.0).`,
 }
 
 // olderThan compares dotted versions numerically, each up to its first
-// '-' (0.1.0-dev is 0.1.0).
+// '-' or '+' (0.1.0-dev and 0.1.0+dirty are 0.1.0). A version nixld
+// cannot read counts as older: the guard fails closed.
 func olderThan(have, want string) (bool, error) {
 	w, err := versionParts(want)
 	if err != nil {
@@ -103,7 +104,7 @@ func olderThan(have, want string) (bool, error) {
 	}
 	h, err := versionParts(have)
 	if err != nil {
-		return false, nil
+		return true, nil
 	}
 	for i := range max(len(h), len(w)) {
 		a, b := part(h, i), part(w, i)
@@ -115,7 +116,10 @@ func olderThan(have, want string) (bool, error) {
 }
 
 func versionParts(v string) ([]int, error) {
-	v, _, _ = strings.Cut(strings.TrimPrefix(v, "v"), "-")
+	v = strings.TrimPrefix(v, "v")
+	if i := strings.IndexAny(v, "-+"); i >= 0 {
+		v = v[:i]
+	}
 	var parts []int
 	for _, s := range strings.Split(v, ".") {
 		n, err := strconv.Atoi(s)

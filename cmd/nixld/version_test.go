@@ -52,3 +52,22 @@ func TestCheckoutBuildVersion(t *testing.T) {
 		t.Errorf("version 99.0: %v %s", err, out)
 	}
 }
+
+func TestOlderThan(t *testing.T) {
+	for _, tc := range []struct {
+		have, want string
+		older      bool
+	}{
+		{"0.1.0", "0.1", false}, {"0.1.0-dev", "0.1", false}, {"0.2.0+dirty", "0.2", false},
+		{"0.2.0+dirty", "99.0", true}, {"0.1.0", "0.1.1", true}, {"1.10.0", "1.9", false},
+		// A version nixld cannot read never passes a guard.
+		{"nonsense", "0.1", true},
+	} {
+		if older, err := olderThan(tc.have, tc.want); err != nil || older != tc.older {
+			t.Errorf("olderThan(%q, %q) = %v, %v", tc.have, tc.want, older, err)
+		}
+	}
+	if _, err := olderThan("0.1.0", "x.y"); err == nil {
+		t.Error("a minimum that is no version is bad usage")
+	}
+}
