@@ -125,7 +125,7 @@ func movedTo(project, id string) string {
 	defer f.Close()
 	names, _ := f.Readdirnames(10000) // a bound: a huge directory is not searched whole
 	for _, name := range names {
-		if cand := filepath.Join(parent, name); hook.FileID(cand) == id {
+		if cand := filepath.Join(parent, name); cand != project && hook.FileID(cand) == id {
 			return cand
 		}
 	}
@@ -133,16 +133,27 @@ func movedTo(project, id string) string {
 }
 
 // venvHomes lists the venvs where tools keep them outside projects, each
-// found to a depth of three directories.
+// found to a depth of three directories: virtualenvwrapper's, poetry's,
+// pipenv's, pipx's, uv's tools, hatch's and pdm's.
 func venvHomes(env hook.Env, home string) []string {
-	roots := []string{env["WORKON_HOME"], env["POETRY_VIRTUALENVS_PATH"], env["PIPX_HOME"]}
+	data := env["XDG_DATA_HOME"]
+	if !filepath.IsAbs(data) && filepath.IsAbs(home) {
+		data = filepath.Join(home, ".local", "share")
+	}
+	roots := []string{env["WORKON_HOME"], env["POETRY_VIRTUALENVS_PATH"], env["PIPX_HOME"], env["UV_TOOL_DIR"], env["HATCH_DATA_DIR"]}
 	if filepath.IsAbs(home) {
 		roots = append(roots,
 			filepath.Join(home, ".virtualenvs"),
 			filepath.Join(home, ".cache", "pypoetry", "virtualenvs"),
-			filepath.Join(home, ".local", "share", "virtualenvs"),
-			filepath.Join(home, ".local", "share", "pipx", "venvs"),
 			filepath.Join(home, ".local", "pipx", "venvs"))
+	}
+	if filepath.IsAbs(data) {
+		roots = append(roots,
+			filepath.Join(data, "virtualenvs"),
+			filepath.Join(data, "pipx", "venvs"),
+			filepath.Join(data, "uv", "tools"),
+			filepath.Join(data, "hatch", "env"),
+			filepath.Join(data, "pdm", "venvs"))
 	}
 	var venvs []string
 	for _, root := range roots {
@@ -165,8 +176,8 @@ func venvHomes(env hook.Env, home string) []string {
 	return venvs
 }
 
-// venvsUnder lists the usual venvs of a project directory: .venv, venv
-// and tox's.
+// venvsUnder lists the usual venvs of a project directory: .venv, venv,
+// tox's and nox's, and direnv's layout python.
 func venvsUnder(project string) []string {
 	var venvs []string
 	for _, name := range []string{".venv", "venv"} {
@@ -174,9 +185,11 @@ func venvsUnder(project string) []string {
 			venvs = append(venvs, v)
 		}
 	}
-	matches, _ := filepath.Glob(filepath.Join(project, ".tox", "*", "pyvenv.cfg"))
-	for _, m := range matches {
-		venvs = append(venvs, filepath.Dir(m))
+	for _, pattern := range []string{".tox/*", ".nox/*", ".direnv/python-*"} {
+		matches, _ := filepath.Glob(filepath.Join(project, pattern, "pyvenv.cfg"))
+		for _, m := range matches {
+			venvs = append(venvs, filepath.Dir(m))
+		}
 	}
 	return venvs
 }

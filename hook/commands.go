@@ -241,8 +241,14 @@ func projectRows(row rowFunc, d Dirs, env Env, p *Project) *Config {
 		return nil
 	}
 	shims, missing := d.newLookup(env["PATH"]).resolve(cfg)
+	var leaky []string
 	for _, s := range shims {
-		row("wrap", "%s -> %s", d.Show(s.Name), d.Show(s.Target))
+		if cfg.ExportLD || s.Isolated(cfg) {
+			row("wrap", "%s -> %s", d.Show(s.Name), d.Show(s.Target))
+		} else {
+			row("wrap", "%s -> %s (not a Python nixld can start itself: it gets LD_LIBRARY_PATH)", d.Show(s.Name), d.Show(s.Target))
+			leaky = append(leaky, d.Show(s.Name))
+		}
 	}
 	for _, name := range missing {
 		row("wrap", "%s -> not on PATH", d.Show(name))
@@ -271,9 +277,12 @@ func projectRows(row rowFunc, d Dirs, env Env, p *Project) *Config {
 		row("packages", "%s (%s)", strings.Join(cfg.Packages, ", "), built)
 	}
 	row("libraries", "%s", d.Show(strings.Join(LibraryDirs(NixLDPath(env), cfg), ":")))
-	if cfg.ExportLD {
+	switch {
+	case cfg.ExportLD:
 		row("reaches", "every program in the project shell, and everything the wrapped programs start (export_ld_library_path)")
-	} else {
+	case len(leaky) > 0:
+		row("reaches", "the wrapped programs, and the unpatched programs nix-ld runs; LD_LIBRARY_PATH stays as it is, but for what %s start", strings.Join(leaky, ", "))
+	default:
 		row("reaches", "the wrapped programs, and the unpatched programs nix-ld runs; LD_LIBRARY_PATH stays as it is")
 	}
 	return cfg

@@ -87,9 +87,10 @@ func Direnv(d Dirs, env Env, dir string) (string, []string, error) {
 	return code, notes, shells.Bash.Validate(code)
 }
 
-// envrcUse matches a line of an .envrc that uses nixld: `use nixld`, or
-// use_nixld called directly.
-var envrcUse = regexp.MustCompile(`(?m)^[ \t]*(?:use[ \t]+nixld|use_nixld)(?:[ \t;]|$)`)
+// envrcUse matches a line of an .envrc that uses nixld, before any
+// comment: `use nixld`, use_nixld called directly, and either inside a
+// condition (if has nixld; then use nixld; fi).
+var envrcUse = regexp.MustCompile(`(?m)^[^#\n]*\buse(?:[ \t]+nixld|_nixld)\b`)
 
 // UsesNixld reports whether dir holds an .envrc that uses nixld: direnv
 // then manages the project, and direnv allow is its trust step.

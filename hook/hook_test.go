@@ -837,14 +837,19 @@ func TestDirenvShimsStay(t *testing.T) {
 	bin, stale := f.dirs.ShimDir(p), f.dirs.ShimDir(other)
 	for _, dir := range []string{bin, stale} {
 		os.MkdirAll(dir, 0o755)
-		os.WriteFile(filepath.Join(filepath.Dir(dir), "project"), []byte(dir+"\n"), 0o644)
+		writeProjectRecord(filepath.Dir(dir), dir)
 	}
-	env := Env{"PATH": bin + ":" + stale + ":" + f.bin, DirenvVar: bin}
+	env := Env{"PATH": bin + ":" + stale + ":" + f.bin, DirenvVar: bin, "DIRENV_DIR": "-" + p.Dir}
 	out, _ := f.step(env, "")
 	if want := bin + ":" + f.bin; out["PATH"] != want {
 		t.Errorf("PATH %q, want %q", out["PATH"], want)
 	}
-	in, _ := f.step(Env{"PATH": bin + ":" + f.bin, DirenvVar: bin}, "proj")
+	// Inherited by a shell where direnv loaded nothing, it is stale.
+	delete(env, "DIRENV_DIR")
+	if out, _ := f.step(env, ""); out["PATH"] != f.bin {
+		t.Errorf("without direnv: PATH %q, want %q", out["PATH"], f.bin)
+	}
+	in, _ := f.step(Env{"PATH": bin + ":" + f.bin, DirenvVar: bin, "DIRENV_DIR": "-" + p.Dir}, "proj")
 	if n := strings.Count(in["PATH"], bin); n != 1 || !strings.HasPrefix(in["PATH"], bin+":") {
 		t.Errorf("entered: PATH %q holds the shim directory %d times", in["PATH"], n)
 	}

@@ -160,6 +160,16 @@ func TestShimLaunch(t *testing.T) {
 	// One whose --run line execs too (a redirection that must last) runs
 	// as it would alone: sourced, with the library path the old way.
 	w.expect("redirecting", w.run(p, cfg, bin, "redirecting", nil), map[string]string{"probe": "42", "arg0": shim("redirecting"), "fd3": "open", "LD_LIBRARY_PATH": libs})
+	// status says which shims hand LD_LIBRARY_PATH on.
+	status := Status(w.dirs, Env{"PATH": bin}, p.Dir)
+	for _, name := range []string{"launcher", "static", "redirecting"} {
+		if !strings.Contains(status, "wrap:       "+name+" -> "+filepath.Join(bin, name)+" (not a Python nixld can start itself: it gets LD_LIBRARY_PATH)\n") {
+			t.Errorf("status on %s:\n%s", name, status)
+		}
+	}
+	if !strings.Contains(status, "LD_LIBRARY_PATH stays as it is, but for what static, launcher, redirecting start\n") {
+		t.Errorf("status:\n%s", status)
+	}
 	// A launcher, or a static program nixld cannot tell from one, gets the
 	// library path the old way, so that the Python it starts has it too.
 	w.expect("launcher", w.run(p, cfg, bin, "launcher", nil), map[string]string{"probe": "42", "LD_LIBRARY_PATH": libs})

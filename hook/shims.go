@@ -63,6 +63,25 @@ func (d Dirs) ShimDir(p *Project) string {
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._+-]+`)
 
+// Isolated reports whether s gives the library path to its program alone
+// (through the program's own loader), so that the programs it starts see
+// LD_LIBRARY_PATH as it was; otherwise it exports LD_LIBRARY_PATH, as
+// export_ld_library_path asks for every shim. Only CPython itself can be
+// started so: given to a launcher (a version manager's shim), the library
+// path would stop there. A static CPython needs none at all.
+func (s Shim) Isolated(cfg *Config) bool {
+	l := s.Launch
+	switch {
+	case cfg.ExportLD || !l.Python:
+		return false
+	case l.Kind == launch.Static:
+		return true
+	case l.Kind == launch.Script:
+		return l.Loader != "" && l.SoleExec
+	}
+	return l.Loader != "" && (l.Kind == launch.ELF || l.Kind == launch.BinaryWrapper)
+}
+
 // shimData fills templates/shim.bash; every value is quoted for bash.
 type shimData struct {
 	Interpreter, Target, Name, Wanted, Project string
@@ -113,13 +132,11 @@ func RenderShim(p *Project, cfg *Config, interp, bin string, s Shim) (string, er
 			d.Argv0Path = versioned
 		}
 	}
-	// Only CPython itself gets the library path from its loader: given
-	// to a launcher (a version manager's shim), it would stop there.
-	isolate := !cfg.ExportLD && l.Loader != "" && l.Python
+	isolate := s.Isolated(cfg)
 	switch {
-	case !cfg.ExportLD && l.Kind == launch.Static && l.Python:
+	case isolate && l.Kind == launch.Static:
 		// It loads no libraries, and the programs it starts get none.
-	case isolate && l.Kind == launch.Script && l.SoleExec:
+	case isolate && l.Kind == launch.Script:
 		d.ScriptHook, d.Loader, d.Exec = true, q(l.Loader), q(l.Exec)
 	case isolate && (l.Kind == launch.ELF || l.Kind == launch.BinaryWrapper):
 		d.Loader, d.Real, d.Exec, d.LoaderArgv0 = q(l.Loader), q(l.Real), q(l.Exec), d.Argv0Path
@@ -299,26 +316,27 @@ const (
 
 // writeProjectRecord names the project real in root: its resolved path,
 // then its device and inode, by which nixld gc can tell a project that
-// was moved from one that is gone.
+// was moved from one that is gone. Each ends in a NUL, which no path
+// holds (a newline may).
 func writeProjectRecord(root, real string) error {
-	record := real + "\n"
-	if id := FileID(real); id != "" {
-		record += id + "\n"
-	}
-	return writeIfChanged(filepath.Join(root, projectRecord), []byte(record), 0o644)
+	return writeIfChanged(filepath.Join(root, projectRecord), []byte(real+"\x00"+FileID(real)+"\x00"), 0o644)
 }
 
 // ReadProjectRecord reads the project record in root, a directory below
 // the shim root: the project's resolved path and its FileID ("" where
-// the record, from nixld 0.1, has none). ok is false where root holds no
-// record: it is nothing nixld wrote.
+// unknown). ok is false where root holds no record: it is nothing nixld
+// wrote. nixld 0.1's records, the path and a newline, are read too.
 func ReadProjectRecord(root string) (path, id string, ok bool) {
 	data, err := readSmall(filepath.Join(root, projectRecord))
 	if err != nil {
 		return "", "", false
 	}
-	path, rest, _ := strings.Cut(string(data), "\n")
-	id, _, _ = strings.Cut(rest, "\n")
+	record := string(data)
+	if !strings.Contains(record, "\x00") {
+		record = strings.TrimSuffix(record, "\n") + "\x00"
+	}
+	path, rest, _ := strings.Cut(record, "\x00")
+	id, _, _ = strings.Cut(rest, "\x00")
 	return path, id, path != ""
 }
 

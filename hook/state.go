@@ -107,6 +107,11 @@ func varsOf(env Env) vars {
 	for _, name := range trackedNames {
 		v[name] = env.ptr(name)
 	}
+	// direnv's shim directory counts only where direnv has loaded an
+	// .envrc here; inherited by a shell without direnv, it is stale.
+	if env["DIRENV_DIR"] == "" {
+		v[DirenvVar] = nil
+	}
 	return v
 }
 
