@@ -248,39 +248,60 @@ func (d Dirs) writeShims(p *Project, cfg *Config, l *lookup) (*ShimSet, error) {
 	return set, nil
 }
 
+// prefixDirs are what a Python's prefix holds besides lib/python3.X that
+// Python programs look for there: headers (sysconfig's include, for
+// building extensions) and data (share: Jupyter's extensions and kernels).
+var prefixDirs = []string{"include", "share"}
+
 // writePrefixLinks gives the shim directory's parent, root, the landmark
 // CPython looks for above its argv[0]: root/lib/python3.X links to the
 // lib/python3.X of each versioned shim's environment (see
 // launch.Program.Prefix), so that a python3.withPackages interpreter run
 // under its shim's name keeps its environment's packages, and a venv made
-// through it (whose home is the shim directory) sees them too. Links no
-// shim needs any more go.
+// through it (whose home is the shim directory) sees them too. root's
+// include and share link to the first such environment's, as sys.prefix
+// now names root. Links no shim needs any more go.
 func writePrefixLinks(root string, shims []Shim) error {
 	lib := filepath.Join(root, "lib")
-	want := map[string]string{}
+	want := map[string]string{} // link, relative to root -> target
+	first := ""
 	for _, s := range shims {
-		if v, prefix := s.Launch.Version, s.Launch.Prefix; prefix != "" && s.Name == v {
-			want[v] = filepath.Join(prefix, "lib", v)
+		v, prefix := s.Launch.Version, s.Launch.Prefix
+		if prefix == "" || s.Name != v {
+			continue
+		}
+		want[filepath.Join("lib", v)] = filepath.Join(prefix, "lib", v)
+		if first == "" {
+			first = prefix
 			// Debian's Python also reads lib/python3 below its prefix.
-			if _, ok := want["python3"]; !ok && lexists(filepath.Join(prefix, "lib", "python3")) {
-				want["python3"] = filepath.Join(prefix, "lib", "python3")
+			for _, name := range append([]string{filepath.Join("lib", "python3")}, prefixDirs...) {
+				if lexists(filepath.Join(prefix, name)) {
+					want[name] = filepath.Join(prefix, name)
+				}
 			}
 		}
 	}
 	entries, _ := os.ReadDir(lib)
+	stale := slices.Clone(prefixDirs)
 	for _, e := range entries {
-		if _, ok := want[e.Name()]; !ok && e.Type()&os.ModeSymlink != 0 {
-			if err := removeIfExists(filepath.Join(lib, e.Name())); err != nil {
+		stale = append(stale, filepath.Join("lib", e.Name()))
+	}
+	for _, name := range stale {
+		if _, ok := want[name]; ok {
+			continue
+		}
+		if fi, err := os.Lstat(filepath.Join(root, name)); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			if err := removeIfExists(filepath.Join(root, name)); err != nil {
 				return err
 			}
 		}
 	}
 	for name, target := range want {
-		link := filepath.Join(lib, name)
+		link := filepath.Join(root, name)
 		if cur, err := os.Readlink(link); err == nil && cur == target {
 			continue
 		}
-		if err := os.MkdirAll(lib, 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
 			return err
 		}
 		if err := ReplaceWithSymlink(link, target); err != nil {

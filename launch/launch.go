@@ -8,6 +8,7 @@
 package launch
 
 import (
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -59,9 +60,10 @@ type Program struct {
 	// Prefix is, for a Python whose wrapper lives in an environment of its
 	// own (python3.withPackages: ENV/bin/python3.12 beside
 	// ENV/lib/python3.12/os.py), that environment, where it is not the
-	// Python's own. CPython finds its prefix by looking for that landmark
-	// above argv[0], so a shim that runs it under the shim's name must
-	// offer the same landmark.
+	// Python's own; named through the profile the wrapper was found in,
+	// where one leads there (see stablePrefix). CPython finds its prefix by
+	// looking for that landmark above argv[0], so a shim that runs it
+	// under the shim's name must offer the same landmark.
 	Prefix string `json:"prefix,omitempty"`
 }
 
@@ -100,6 +102,9 @@ func Inspect(path string) Program {
 		}
 	}
 	p.Version, p.Prefix = pythonOf(p)
+	if p.Prefix != "" {
+		p.Prefix = stablePrefix(path, p.Prefix, p.Version)
+	}
 	if p.Exec != "" {
 		if real, err := filepath.EvalSymlinks(p.Exec); err == nil {
 			p.Python = isPython(real)
@@ -152,6 +157,25 @@ func pythonOf(p Program) (version, prefix string) {
 		prefix = env
 	}
 	return version, prefix
+}
+
+// stablePrefix is the environment prefix as named through path's
+// directory, where that names the same environment (a profile:
+// ~/.nix-profile/bin/python3.12 beside ~/.nix-profile/lib/python3.12):
+// a link to it follows the profile to its next generation. Otherwise it
+// is prefix itself.
+func stablePrefix(path, prefix, version string) string {
+	cand := filepath.Dir(filepath.Dir(filepath.Clean(path)))
+	if !filepath.IsAbs(cand) || cand == prefix {
+		return prefix
+	}
+	landmark := filepath.Join("lib", version, "os.py")
+	a, errA := os.Stat(filepath.Join(cand, landmark))
+	b, errB := os.Stat(filepath.Join(prefix, landmark))
+	if errA == nil && errB == nil && os.SameFile(a, b) {
+		return cand
+	}
+	return prefix
 }
 
 // PythonMinor parses python3.X, X a number as CPython writes it.

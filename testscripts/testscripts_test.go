@@ -31,8 +31,9 @@ type world struct {
 	nixLD string // holds libnixldprobe.so: what $NIX_LD_LIBRARY_PATH names
 	wheel string // libwheel.so, which needs libnixldprobe.so
 	probe string // probe.py: loads libwheel.so like an import would
-	// withPackages is the bin directory of a python3.withPackages-like
-	// environment around Debian's python3.11 (see buildWithPackages).
+	// withPackages holds python3.withPackages-like environments around
+	// Debian's python3.11 and a profile leading to one (see
+	// buildWithPackages).
 	withPackages string
 	nixosLibs    string // what bin/nixos-sandbox adds to NIX_LD_LIBRARY_PATH
 }

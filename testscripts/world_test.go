@@ -52,44 +52,75 @@ func buildNixTool(dir, bin, nixLD string) error {
 		"-Wl,--enable-new-dtags,-rpath,"+store)
 }
 
-// buildWithPackages makes, in dir, what python3.withPackages makes around
-// an interpreter, here Debian's python3.11: lib/python3.11 links to the
-// interpreter's standard library, the environment's own packages sit
-// beside it (Debian's Python reads lib/python3/dist-packages; nixpkgs'
-// lib/python3.X/site-packages), and bin/python3.11 is a makeBinaryWrapper
-// binary (--inherit-argv0 --resolve-argv0) that runs the interpreter, which
-// finds its prefix, and so the packages, above argv[0]. The one package,
-// envpkg, prints "envpkg" when imported as __main__. It returns the bin
-// directory.
+// buildWithPackages makes, in dir, two environments as python3.withPackages
+// makes them around an interpreter, here Debian's python3.11, and a
+// profile that leads to the first, as ~/.nix-profile does. In each
+// environment lib/python3.11 links to the interpreter's standard library,
+// the environment's own package sits beside it (Debian's Python reads
+// lib/python3/dist-packages; nixpkgs' lib/python3.X/site-packages), and
+// bin/python3.11 is a makeBinaryWrapper binary (--inherit-argv0
+// --resolve-argv0) that runs the interpreter, which finds its prefix, and
+// so the package, above argv[0]. env1's package is envpkg, env2's envpkg2;
+// each prints its name when run as __main__. Each has include/python3.11
+// and share/envdata too. The profile, dir/profile, leads to env1; a copy
+// of it switched to env2 is a profile upgrade. It returns dir.
 func buildWithPackages(dir string) (string, error) {
+	for _, env := range []string{"env1", "env2"} {
+		if err := buildEnv(filepath.Join(dir, env), map[string]string{"env1": "envpkg", "env2": "envpkg2"}[env]); err != nil {
+			return "", err
+		}
+	}
+	profile := filepath.Join(dir, "profile")
+	if err := os.MkdirAll(profile, 0o755); err != nil {
+		return "", err
+	}
+	for _, name := range []string{"bin", "lib", "include", "share"} {
+		if err := os.Symlink(filepath.Join("..", "env1", name), filepath.Join(profile, name)); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
+}
+
+// buildEnv makes one environment of buildWithPackages, with package pkg.
+func buildEnv(dir, pkg string) error {
 	const python = "/usr/bin/python3.11"
 	stdlib := "/usr/lib/python3.11"
 	lib := filepath.Join(dir, "lib", "python3.11")
 	pkgs := filepath.Join(dir, "lib", "python3", "dist-packages")
 	bin := filepath.Join(dir, "bin")
-	for _, d := range []string{lib, pkgs, bin} {
+	include := filepath.Join(dir, "include", "python3.11")
+	share := filepath.Join(dir, "share", "envdata")
+	for _, d := range []string{lib, pkgs, bin, include, share} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
-			return "", err
+			return err
 		}
 	}
 	entries, err := os.ReadDir(stdlib)
 	if err != nil {
-		return "", fmt.Errorf("Debian's python3.11 (test.sh installs it): %v", err)
+		return fmt.Errorf("Debian's python3.11 (test.sh installs it): %v", err)
 	}
 	for _, e := range entries {
 		if e.Name() != "site-packages" && e.Name() != "dist-packages" {
 			if err := os.Symlink(filepath.Join(stdlib, e.Name()), filepath.Join(lib, e.Name())); err != nil {
-				return "", err
+				return err
 			}
 		}
 	}
-	if err := os.WriteFile(filepath.Join(pkgs, "envpkg.py"), []byte("NAME = 'envpkg'\nif __name__ == '__main__':\n    print(NAME)\n"), 0o644); err != nil {
-		return "", err
+	files := map[string]string{
+		filepath.Join(pkgs, pkg+".py"):     "NAME = '" + pkg + "'\nif __name__ == '__main__':\n    print(NAME)\n",
+		filepath.Join(include, "Python.h"): "/* " + pkg + " */\n",
+		filepath.Join(share, "marker"):     pkg + "\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(name, []byte(text), 0o644); err != nil {
+			return err
+		}
 	}
 	if err := fakenix.BinaryWrapper(filepath.Join(bin, "python3.11"), python, "--inherit-argv0", "--resolve-argv0", "--set", "PYTHONNOUSERSITE", "true"); err != nil {
-		return "", err
+		return err
 	}
-	return bin, os.Symlink("python3.11", filepath.Join(bin, "python3"))
+	return os.Symlink("python3.11", filepath.Join(bin, "python3"))
 }
 
 // hiddenLibs are what manylinux wheels take from the system (auditwheel's
