@@ -1,3 +1,4 @@
+// The library check on real venvs and objects built with gcc.
 package doctor
 
 import (

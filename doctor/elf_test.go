@@ -1,3 +1,4 @@
+// The ELF reader against debug/elf on real objects, and its fuzz target.
 package doctor
 
 import (

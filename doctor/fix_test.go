@@ -1,3 +1,4 @@
+// doctor --fix: what it relinks, and what it refuses to touch.
 package doctor
 
 import (

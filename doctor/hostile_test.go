@@ -1,3 +1,4 @@
+// Hostile files: FIFOs, devices, patched headers, sparse giants.
 package doctor
 
 import (

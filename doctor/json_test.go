@@ -1,3 +1,4 @@
+// The JSON report: lossless byte strings, schema, one convention for empty values.
 package doctor
 
 import (

@@ -1,3 +1,4 @@
+// Naming packages: the table, the store, nix-locate.
 package doctor
 
 import (

@@ -1,3 +1,4 @@
+// Finding a project's venvs where poetry and pipenv keep them.
 package doctor
 
 import (

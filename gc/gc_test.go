@@ -1,3 +1,5 @@
+// gc's view of the file system: which mounts record access times, and
+// when a shim last ran.
 package gc
 
 import (

@@ -1,3 +1,4 @@
+// The cost of entering a project, for a short and a NixOS dev shell's PATH.
 package hook
 
 import (

@@ -1,3 +1,6 @@
+// The commands' own work: finding the project a command names, writing
+// and allowing its config, refreshing its shims, and the status and
+// allow --show reports.
 package hook
 
 import (

@@ -1,3 +1,4 @@
+// Entering, leaving, trust, config and shims, on fixture projects.
 package hook
 
 import (

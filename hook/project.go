@@ -1,3 +1,5 @@
+// Projects: finding the nearest .nixld.toml at or above a directory and
+// reading it safely, whatever a repository made of it.
 package hook
 
 import (

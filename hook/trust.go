@@ -1,3 +1,5 @@
+// Trust: the user's allow and deny decisions, kept per config path with
+// the content hash they were made for.
 package hook
 
 import (

@@ -1,3 +1,4 @@
+// Building packages with nix: strings nix reads back, sources, deadlines.
 package nixpkgs
 
 import (

@@ -1,3 +1,4 @@
+// The cost of rendering and checking each shell's code.
 package shells_test
 
 import (

@@ -1,3 +1,5 @@
+// Quoting through every real shell, and every template parsed, linted
+// and sourced in its shell.
 package shells_test
 
 import (

@@ -1,3 +1,5 @@
+// The version command: the source's version, checkout builds, and the
+// nixld_version guard's comparison.
 package main
 
 import (
