@@ -1,5 +1,6 @@
-// The library check on real venvs and objects built with gcc.
 package doctor
+
+// The library check on real venvs and objects built with gcc.
 
 import (
 	"encoding/json"

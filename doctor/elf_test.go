@@ -1,5 +1,6 @@
-// The ELF reader against debug/elf on real objects, and its fuzz target.
 package doctor
+
+// The ELF reader against debug/elf on real objects, and its fuzz target.
 
 import (
 	"bytes"

@@ -1,5 +1,6 @@
-// doctor --fix: what it relinks, and what it refuses to touch.
 package doctor
+
+// doctor --fix: what it relinks, and what it refuses to touch.
 
 import (
 	"crypto/sha256"

@@ -1,5 +1,6 @@
-// Hostile files: FIFOs, devices, patched headers, sparse giants.
 package doctor
+
+// Hostile files: FIFOs, devices, patched headers, sparse giants.
 
 import (
 	"debug/elf"

@@ -1,5 +1,6 @@
-// The JSON report: lossless byte strings, schema, one convention for empty values.
 package doctor
+
+// The JSON report: lossless byte strings, schema, one convention for empty values.
 
 import (
 	"encoding/json"

@@ -1,5 +1,6 @@
-// Naming packages: the table, the store, nix-locate.
 package doctor
+
+// Naming packages: the table, the store, nix-locate.
 
 import (
 	"os"

@@ -1,5 +1,6 @@
-// Finding a project's venvs where poetry and pipenv keep them.
 package doctor
+
+// Finding a project's venvs where poetry and pipenv keep them.
 
 import (
 	"os"

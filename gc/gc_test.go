@@ -1,6 +1,7 @@
+package gc
+
 // gc's view of the file system: which mounts record access times, and
 // when a shim last ran.
-package gc
 
 import (
 	"os"

@@ -1,5 +1,6 @@
-// The cost of entering a project, for a short and a NixOS dev shell's PATH.
 package hook
+
+// The cost of entering a project, for a short and a NixOS dev shell's PATH.
 
 import (
 	"os"

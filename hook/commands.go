@@ -1,7 +1,8 @@
+package hook
+
 // The commands' own work: finding the project a command names, writing
 // and allowing its config, refreshing its shims, and the status and
 // allow --show reports.
-package hook
 
 import (
 	"cmp"

@@ -1,5 +1,6 @@
-// Entering, leaving, trust, config and shims, on fixture projects.
 package hook
+
+// Entering, leaving, trust, config and shims, on fixture projects.
 
 import (
 	"encoding/base64"

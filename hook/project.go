@@ -1,6 +1,7 @@
+package hook
+
 // Projects: finding the nearest .nixld.toml at or above a directory and
 // reading it safely, whatever a repository made of it.
-package hook
 
 import (
 	"crypto/sha256"

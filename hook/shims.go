@@ -1,7 +1,8 @@
+package hook
+
 // Shims: rendering and writing each project's wrapper scripts, the
 // prefix links a python3.withPackages interpreter needs, and the records
 // beside them (which project, when a shim last ran).
-package hook
 
 import (
 	"cmp"

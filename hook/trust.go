@@ -1,6 +1,7 @@
+package hook
+
 // Trust: the user's allow and deny decisions, kept per config path with
 // the content hash they were made for.
-package hook
 
 import (
 	"bytes"

@@ -1,5 +1,6 @@
-// Building packages with nix: strings nix reads back, sources, deadlines.
 package nixpkgs
+
+// Building packages with nix: strings nix reads back, sources, deadlines.
 
 import (
 	"context"

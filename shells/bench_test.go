@@ -1,5 +1,6 @@
-// The cost of rendering and checking each shell's code.
 package shells_test
+
+// The cost of rendering and checking each shell's code.
 
 import (
 	"fmt"

@@ -1,6 +1,7 @@
+package shells_test
+
 // Quoting through every real shell, and every template parsed, linted
 // and sourced in its shell.
-package shells_test
 
 import (
 	"bytes"

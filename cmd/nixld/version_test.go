@@ -1,6 +1,7 @@
+package main
+
 // The version command: the source's version, checkout builds, and the
 // nixld_version guard's comparison.
-package main
 
 import (
 	"os"
