@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nixld/nixld/hook"
 	"github.com/nixld/nixld/internal/testtools"
 	"github.com/nixld/nixld/shells"
 	"github.com/nixld/nixld/templates"
@@ -73,7 +74,7 @@ func applied(t testing.TB, sh shells.Shell, export string) string {
 	data, nixld := filepath.Join(dir, "export"), filepath.Join(dir, "nixld")
 	os.WriteFile(data, []byte(export), 0o644)
 	os.WriteFile(nixld, []byte("#!/bin/sh\nexec cat "+shells.Bash.Quote(data)+"\n"), 0o755)
-	hook, err := shells.Hook(sh, nixld)
+	hook, err := shells.Hook(sh, nixld, hook.TrackedNames())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,6 +233,13 @@ type rendered struct {
 	source bool
 }
 
+// fastFor is what a hook keeps of a project, with value everywhere.
+func fastFor(value string) *shells.Fast {
+	return &shells.Fast{Config: value + "/.nixld.toml", Content: value, Record: value + "/record", Trust: value,
+		Same:  []shells.Op{{Name: "PATH", Value: value}, {Name: "LD_LIBRARY_PATH", Unset: true}, {Name: "_NIXLD_STATE", Value: value}},
+		Leave: []shells.Op{{Name: "PATH", Value: value}, {Name: "_NIXLD_STATE", Unset: true}}, Left: []string{"nixld: left " + value}}
+}
+
 // renderAll renders every template for every shell it serves, with value
 // for every path, plus the export code of each shell.
 func renderAll(t *testing.T, value string) []rendered {
@@ -249,7 +257,7 @@ func renderAll(t *testing.T, value string) []rendered {
 	exportOps := []shells.Op{{Name: "PATH", Value: value + ":/usr/bin"}, {Name: "LD_LIBRARY_PATH", Unset: true}, {Name: "_NIXLD_STATE", Value: value}}
 	for _, name := range shells.Names {
 		sh, _ := shells.Get(name)
-		code, err := shells.Hook(sh, value)
+		code, err := shells.Hook(sh, value, hook.TrackedNames())
 		add(sh.HookTemplate(), sh, code, err, true)
 		if loadsData(sh) {
 			// Their exports are JSON, which roundTrip has their hooks load.
@@ -257,8 +265,13 @@ func renderAll(t *testing.T, value string) []rendered {
 		}
 		code, err = shells.Export(sh, exportOps)
 		add("export", sh, code, err, true)
+		code, err = shells.HookExport(sh, exportOps, fastFor(value))
+		add("fast."+sh.Name(), sh, code, err, true)
 	}
-	code, err := shells.Direnv(value)
+	// Part of hook.fish, which sources it with $_nixld_self set.
+	code, err := templates.Render("hook-code.fish", nil)
+	add("hook-code.fish", shells.Fish, code, err, false)
+	code, err = shells.Direnv(value)
 	add("direnv.bash", shells.Bash, code, err, true)
 	// Each way a shim runs its target (see hook.RenderShim).
 	q := shells.Bash.Quote

@@ -1,7 +1,8 @@
 # nixld hook for elvish, in ~/.config/elvish/rc.elv:
 #   eval (nixld hook elvish | slurp)
-# Runs nixld only on a prompt whose directory changed, and outside
-# projects not even then.
+# Runs nixld only on a prompt whose directory changed, and then only
+# where a project is: outside projects, and within or out of one it
+# entered, a cd runs nixld only when something it depends on changed.
 use path
 use str
 
@@ -11,8 +12,38 @@ var _nixld_path = ''
 # prompt only looks the key up: in elvish a comparison captures output,
 # which costs more than all the rest of a prompt here.
 var _nixld_seen = [&]
+# The project nixld entered, as the hook keeps it (see _nixld_keep): a
+# list of at most one, which a cd outside projects loops over without a
+# capture.
+var _nixld_kept = []
+# The variables nixld tracks, whose values, joined by NULs (which no
+# variable holds), are the key _nixld_moved looks up.
+var _nixld_tracked = [{{range $i, $name := .Tracked}}{{if $i}} {{end}}{{$name}}{{end}}]
 
 # Functions come before their callers: elvish resolves names as it compiles.
+
+# Applies changes, {set: {NAME: value}, unset: [NAME]}: an export, or the
+# leave nixld computed while entering.
+fn _nixld_apply {|changes|
+  each {|name| unset-env $name } $changes[unset]
+  keys $changes[set] | each {|name| set-env $name $changes[set][$name] }
+}
+
+# Keeps what nixld gave of the project entered, changes[keep]: {config,
+# content, record, trust, same, leave, left}, with the tracked variables
+# (same) and the two files' contents each made the one key of a map, which
+# _nixld_moved looks up. Null keeps nothing.
+fn _nixld_keep {|changes|
+  set _nixld_kept = []
+  var k = $changes[keep]
+  if (eq $k $nil) {
+    return
+  }
+  var same = (str:join "\x00" [(each {|name| if (eq $k[same][$name] $nil) { put '' } else { put $k[same][$name] } } $_nixld_tracked)])
+  var places = [&$k[config]=stay &''=leave]
+  set _nixld_kept = [[&config=$k[config] &record=$k[record] &leave=$k[leave] &left=$k[left] &places=$places
+      &same=[&$same=$true] &files=[&$k[content]"\x00"$k[trust]=$true]]]
+}
 
 # Moves the environment to nixld's state for $pwd. nixld prints data,
 # {set: {NAME: value}, unset: [NAME]}, which this loads as it is. When
@@ -21,8 +52,8 @@ var _nixld_seen = [&]
 fn _nixld_export {
   try {
     var changes = ({{.Self}} export elvish | from-json)
-    each {|name| unset-env $name } $changes[unset]
-    keys $changes[set] | each {|name| set-env $name $changes[set][$name] }
+    _nixld_apply $changes
+    _nixld_keep $changes
   } catch e {
     if (not (has-key $e[reason] exit-status)) {
       # elvish shows a Go error as <unknown message>.
@@ -31,11 +62,11 @@ fn _nixld_export {
   }
 }
 
-# Whether $pwd or a directory above it holds a regular .nixld.toml, found
-# as nixld finds it (symlinks followed), with builtins only: a cd outside
-# projects forks nothing. A long path (over 1,000 bytes) is left to nixld,
-# which says whether it is too long.
-fn _nixld_find {
+# The nearest regular .nixld.toml at or above $pwd, found as nixld finds
+# it (symlinks followed), with builtins only: a cd outside projects forks
+# nothing. '' for none. A long path (over 1,000 bytes) is left to nixld,
+# which says whether it is too long: $nil.
+fn _nixld_nearest {
   # Slicing fails for a path under 1,000 bytes; unlike a comparison it
   # captures no output.
   var long = $false
@@ -45,7 +76,7 @@ fn _nixld_find {
   } catch {
   }
   if $long {
-    put $true
+    put $nil
     return
   }
   # Every ancestor's .nixld.toml, nearest first, built without output
@@ -59,17 +90,61 @@ fn _nixld_find {
   }
   for config $configs {
     if (path:is-regular &follow-symlink $config) {
-      put $true
+      # As nixld names it: in / it is built as //.nixld.toml.
+      put (path:clean $config)
       return
     }
   }
-  put $false
+  put ''
+}
+
+# What a cd with kept, the project nixld entered, needs, with builtins
+# only: stay within it while the nearest .nixld.toml is still its own,
+# and it, its trust record and the variables nixld tracks are as entering
+# left them; leave, as nixld computed then, where there is no .nixld.toml
+# at all and those are as entering left them; anything else (an edit,
+# allow, deny, a nearer .nixld.toml, PATH or another tracked variable
+# changed) needs nixld. Each test is a map lookup, which fails without
+# capturing output. elvish 0.19 has no os:stat to bound a read by: a
+# regular file is read whole, once, before nixld (which reads at most
+# 1 MiB) takes over.
+fn _nixld_moved {|kept|
+  var found = (_nixld_nearest)
+  try {
+    var _ = $kept[same][{{range $i, $name := .Tracked}}{{if $i}}"\x00"{{end}}$E:{{$name}}{{end}}]
+    var _ = $kept[places][$found]
+    if (not (path:is-regular $kept[config])) {
+      fail 'not a regular file'
+    }
+    var _ = $kept[files][(slurp < $kept[config])"\x00"(slurp < $kept[record])]
+  } catch {
+    put nixld
+    return
+  }
+  put $kept[places][$found]
 }
 
 fn _nixld_hook {
   if (not-eq $_nixld_pwd $pwd) {
     set _nixld_pwd = $pwd
-    if (or (not-eq $E:_NIXLD_STATE '') (_nixld_find)) {
+    for kept $_nixld_kept {
+      set _nixld_kept = []
+      var moved = (_nixld_moved $kept)
+      if (eq $moved stay) {
+        set _nixld_kept = [$kept]
+        set _nixld_seen = [&$E:PWD"\x00"$E:PATH=$true]
+        return
+      }
+      if (eq $moved leave) {
+        _nixld_apply $kept[leave]
+        if (eq $E:NIXLD_QUIET '') {
+          each {|line| echo $line >&2 } $kept[left]
+        }
+        set _nixld_seen = [&$E:PWD"\x00"$E:PATH=$true]
+        return
+      }
+    }
+    if (or (not-eq $E:_NIXLD_STATE '') (not-eq (_nixld_nearest) '')) {
       _nixld_export
     }
   } elif (and (eq $E:_NIXLD_STATE '') (not-eq $_nixld_path $E:PATH)) {
@@ -94,6 +169,7 @@ fn nixld {|@args|
   } finally {
     set _nixld_pwd = ''
     set _nixld_seen = [&]
+    set _nixld_kept = []
   }
 }
 
