@@ -3,6 +3,9 @@
 # Runs nixld only on a prompt whose directory changed, and then only
 # where a project is: outside projects, and within or out of one it
 # entered, a cd runs nixld only when something it depends on changed.
+
+# bash, fish and nu, given this, stop at the next line, and show it.
+var _nixld_hint = 'nixld: this hook is for elvish; for another shell, see nixld hook --help'; nop $@_nixld_hint (put)
 use path
 use str
 

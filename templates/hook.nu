@@ -8,6 +8,9 @@
 # of one it entered, a cd runs nixld only when something it depends on
 # changed. $env.LAST_EXIT_CODE is kept.
 
+# bash, fish and elvish, given this, stop at the next line, and show it.
+let _nixld_hint = ($"nixld: this hook is for nu; for another shell, see \(nixld hook --help)")
+
 # Moves the environment to nixld's state for $env.PWD. nixld prints data,
 # {set: {NAME: value}, unset: [NAME]} with PATH as a list, which this
 # loads as it is: no code is built from strings. When nixld fails it

@@ -74,8 +74,10 @@ def --env __run [hook, ...args] {
 }
 # Run once a hook is installed, outside the timed loops: nu keeps its
 # hooks at hand, where reading $env.config (or $env) would copy it every
-# time.
+# time. The next prompt runs every env_change hook, as a new nu's first
+# prompt does (before is null there).
 def --env __check [] {
+  $env.__seen = {}
   let names = $env.config.hooks.env_change? | default {} | columns
   if ($names | any {|name| $name not-in $watched }) {
     error make {msg: $"add to nuWatched: ($names)"}
