@@ -428,3 +428,94 @@ func TestGetUnknown(t *testing.T) {
 		t.Fatalf("want a one-line error, got %v", err)
 	}
 }
+
+// TestFastReadsBack has each shell's hook keep a project whose config,
+// trust record and tracked variables hold every awkward value, and check,
+// with its own builtins, that they still hold them: yes as they are, no
+// after any one of them changes by a byte.
+func TestFastReadsBack(t *testing.T) {
+	dir := t.TempDir()
+	config, record := filepath.Join(dir, ".nixld.toml"), filepath.Join(dir, "record")
+	content, trust := strings.Join(hard, "\n"), strings.Join(hard, "'")+"\n"
+	values := map[string]string{}
+	var same []shells.Op
+	for i, name := range hook.TrackedNames() {
+		switch {
+		case name == "PATH":
+			values[name] = "/usr/bin:/bin"
+		case i%3 == 2:
+			same = append(same, shells.Op{Name: name, Unset: true})
+			continue
+		default:
+			values[name] = hard[(7*i)%len(hard)] + "|" + hard[(11*i)%len(hard)]
+		}
+		same = append(same, shells.Op{Name: name, Value: values[name]})
+	}
+	fast := &shells.Fast{Config: config, Content: content, Record: record, Trust: trust, Same: same,
+		Leave: []shells.Op{{Name: "_NIXLD_STATE", Unset: true}}, Left: []string{"nixld: left " + dir}}
+	// What each shell prints: yes where the hook would stay, no where it
+	// would run nixld.
+	check := map[string]string{
+		"bash":   `cd "$DIR" && if _nixld_moved; then echo yes; else echo no; fi`,
+		"zsh":    `cd "$DIR" && if _nixld_moved; then echo yes; else echo no; fi`,
+		"fish":   `cd $DIR; and if _nixld_moved; echo yes; else; echo no; end`,
+		"nu":     `cd $env.DIR; print (if (_nixld_moved $env._nixld_kept) == 'stay' { 'yes' } else { 'no' })`,
+		"elvish": `cd $E:DIR; if (eq (_nixld_moved $_nixld_kept[0]) stay) { echo yes } else { echo no }`,
+	}
+	for _, name := range shells.Names {
+		sh, _ := shells.Get(name)
+		code, err := shells.HookExport(sh, nil, fast)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run := func(what, want string, env ...string) {
+			t.Helper()
+			os.WriteFile(config, []byte(content), 0o644)
+			os.WriteFile(record, []byte(trust), 0o644)
+			for _, kv := range env {
+				if file, text, ok := strings.Cut(kv, "\x00"); ok {
+					os.WriteFile(file, []byte(text), 0o644)
+				}
+			}
+			script := applied(t, sh, code)
+			if !loadsData(sh) {
+				hook, err := shells.Hook(sh, "/nonexistent/nixld", hook.TrackedNames())
+				if err != nil {
+					t.Fatal(err)
+				}
+				script = hook + "\n" + code
+			}
+			a := argv(sh, script+"\n"+check[name]+"\n")
+			cmd := exec.Command(a[0], a[1:]...)
+			cmd.Env = []string{"HOME=" + dir, "DIR=" + dir, "TERM=dumb"}
+			for k, v := range values {
+				cmd.Env = append(cmd.Env, k+"="+v)
+			}
+			for _, kv := range env {
+				if !strings.Contains(kv, "\x00") {
+					cmd.Env = append(cmd.Env, kv)
+				}
+			}
+			out, err := cmd.CombinedOutput()
+			if got := strings.TrimSpace(string(out)); err != nil || got != want {
+				t.Errorf("%s, %s: %q (%v), want %s", name, what, got, err, want)
+			}
+		}
+		run("as kept", "yes")
+		run("config edited", "no", config+"\x00"+content+" ")
+		run("config shortened", "no", config+"\x00"+content[:len(content)-1])
+		run("config with a NUL more", "no", config+"\x00"+content+"\x00x")
+		run("config emptied", "no", config+"\x00")
+		run("trust record rewritten", "no", record+"\x00"+strings.ToUpper(trust))
+		for _, op := range same {
+			if op.Name == "PATH" {
+				continue
+			}
+			if op.Unset {
+				run(op.Name+" set", "no", op.Name+"=x")
+			} else {
+				run(op.Name+" changed", "no", op.Name+"="+op.Value+"x")
+			}
+		}
+	}
+}
