@@ -5,6 +5,7 @@ package shells
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -13,10 +14,11 @@ import (
 
 // Fast is a project nixld entered (or found the shell already in), as the
 // hook keeps it in the shell alone (never exported): a later cd runs no
-// nixld while the walk up from the new directory finds Config again, or
-// finds no .nixld.toml at all, and Config and Record still hold Content
-// and Trust, and the variables nixld tracks still hold what Same says.
-// Within the project nothing is then to be done; out of it, Leave is.
+// nixld while Config and Record still hold Content and Trust and either
+// the walk up from the new directory finds Config again and PATH is as
+// Same says (within the project, where nothing is then to be done), or
+// the walk finds no .nixld.toml at all and every variable nixld tracks
+// is as Same says (out of it, where Leave is).
 type Fast struct {
 	// Config is the project's .nixld.toml, named as the hook's walk up
 	// from $PWD names it: the logical directory, then /.nixld.toml.
@@ -92,7 +94,13 @@ func renderFast(sh Shell, name string, f *Fast, leave string) (string, error) {
 			same[i].Value = sh.Quote("x" + sameValue(op))
 		}
 	}
-	return templates.Render(name, map[string]any{
+	path := ""
+	for _, op := range f.Same {
+		if op.Name == "PATH" {
+			path = sameValue(op)
+		}
+	}
+	return templates.Render(name, map[string]any{"Path": sh.Quote(path), "Dir": sh.Quote(filepath.Dir(f.Config)),
 		"Config": sh.Quote(f.Config), "Content": sh.Quote(f.Content), "Record": sh.Quote(f.Record),
 		"Trust": sh.Quote(f.Trust), "Left": sh.Quote(strings.Join(f.Left, "\n")),
 		"Depth": len(strings.FieldsFunc(f.Config, func(r rune) bool { return r == '/' })),

@@ -431,11 +431,16 @@ func TestGetUnknown(t *testing.T) {
 
 // TestFastReadsBack has each shell's hook keep a project whose config,
 // trust record and tracked variables hold every awkward value, and check,
-// with its own builtins, that they still hold them: yes as they are, no
-// after any one of them changes by a byte.
+// with its own builtins, that they still hold them: yes (stay within the
+// project, leave out of it) as they are, no (run nixld) after the config,
+// the trust record or PATH changes by a byte, and out of the project
+// after any tracked variable does.
 func TestFastReadsBack(t *testing.T) {
 	dir := t.TempDir()
-	config, record := filepath.Join(dir, ".nixld.toml"), filepath.Join(dir, "record")
+	proj, sub, out := filepath.Join(dir, "proj"), filepath.Join(dir, "proj", "sub"), filepath.Join(dir, "out")
+	os.MkdirAll(sub, 0o755)
+	os.Mkdir(out, 0o755)
+	config, record := filepath.Join(proj, ".nixld.toml"), filepath.Join(dir, "record")
 	content, trust := strings.Join(hard, "\n"), strings.Join(hard, "'")+"\n"
 	values := map[string]string{}
 	var same []shells.Op
@@ -452,15 +457,14 @@ func TestFastReadsBack(t *testing.T) {
 		same = append(same, shells.Op{Name: name, Value: values[name]})
 	}
 	fast := &shells.Fast{Config: config, Content: content, Record: record, Trust: trust, Same: same,
-		Leave: []shells.Op{{Name: "_NIXLD_STATE", Unset: true}}, Left: []string{"nixld: left " + dir}}
-	// What each shell prints: yes where the hook would stay, no where it
-	// would run nixld.
+		Leave: []shells.Op{{Name: "_NIXLD_STATE", Unset: true}}, Left: []string{"nixld: left " + proj}}
+	// What each shell prints in $DIR: stay, leave, or nixld.
 	check := map[string]string{
-		"bash":   `cd "$DIR" && if _nixld_moved; then echo yes; else echo no; fi`,
-		"zsh":    `cd "$DIR" && if _nixld_moved; then echo yes; else echo no; fi`,
-		"fish":   `cd $DIR; and if _nixld_moved; echo yes; else; echo no; end`,
-		"nu":     `cd $env.DIR; print (if (_nixld_moved $env._nixld_kept) == 'stay' { 'yes' } else { 'no' })`,
-		"elvish": `cd $E:DIR; if (eq (_nixld_moved $_nixld_kept[0]) stay) { echo yes } else { echo no }`,
+		"bash":   `cd "$DIR" && if ! _nixld_moved; then echo nixld; elif [[ -n ${_nixld_config} ]]; then echo stay; else echo leave; fi`,
+		"zsh":    `cd "$DIR" && if ! _nixld_moved; then echo nixld; elif [[ -n ${_nixld_config} ]]; then echo stay; else echo leave; fi`,
+		"fish":   `cd $DIR; and if not _nixld_moved; echo nixld; else if set -q _nixld_config; echo stay; else; echo leave; end`,
+		"nu":     `cd $env.DIR; print (_nixld_moved $env._nixld_kept)`,
+		"elvish": `cd $E:DIR; echo (_nixld_moved $_nixld_kept[0])`,
 	}
 	for _, name := range shells.Names {
 		sh, _ := shells.Get(name)
@@ -468,8 +472,9 @@ func TestFastReadsBack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		run := func(what, want string, env ...string) {
+		run := func(what, in, want string, env ...string) {
 			t.Helper()
+			os.Remove(filepath.Join(sub, ".nixld.toml"))
 			os.WriteFile(config, []byte(content), 0o644)
 			os.WriteFile(record, []byte(trust), 0o644)
 			for _, kv := range env {
@@ -487,7 +492,7 @@ func TestFastReadsBack(t *testing.T) {
 			}
 			a := argv(sh, script+"\n"+check[name]+"\n")
 			cmd := exec.Command(a[0], a[1:]...)
-			cmd.Env = []string{"HOME=" + dir, "DIR=" + dir, "TERM=dumb"}
+			cmd.Env = []string{"HOME=" + dir, "DIR=" + in, "TERM=dumb", "NIXLD_QUIET=1"}
 			for k, v := range values {
 				cmd.Env = append(cmd.Env, k+"="+v)
 			}
@@ -496,25 +501,34 @@ func TestFastReadsBack(t *testing.T) {
 					cmd.Env = append(cmd.Env, kv)
 				}
 			}
-			out, err := cmd.CombinedOutput()
-			if got := strings.TrimSpace(string(out)); err != nil || got != want {
-				t.Errorf("%s, %s: %q (%v), want %s", name, what, got, err, want)
+			got, err := cmd.CombinedOutput()
+			if g := strings.TrimSpace(string(got)); err != nil || g != want {
+				t.Errorf("%s, %s in %s: %q (%v), want %s", name, what, filepath.Base(in), g, err, want)
 			}
 		}
-		run("as kept", "yes")
-		run("config edited", "no", config+"\x00"+content+" ")
-		run("config shortened", "no", config+"\x00"+content[:len(content)-1])
-		run("config with a NUL more", "no", config+"\x00"+content+"\x00x")
-		run("config emptied", "no", config+"\x00")
-		run("trust record rewritten", "no", record+"\x00"+strings.ToUpper(trust))
-		for _, op := range same {
-			if op.Name == "PATH" {
-				continue
+		for _, in := range []string{proj, sub, out} {
+			kept := map[string]string{proj: "stay", sub: "stay", out: "leave"}[in]
+			run("as kept", in, kept)
+			run("config edited", in, "nixld", config+"\x00"+content+" ")
+			run("config shortened", in, "nixld", config+"\x00"+content[:len(content)-1])
+			run("config with a NUL more", in, "nixld", config+"\x00"+content+"\x00x")
+			run("config emptied", in, "nixld", config+"\x00")
+			run("trust record rewritten", in, "nixld", record+"\x00"+strings.ToUpper(trust))
+			run("PATH changed", in, "nixld", "PATH=/bin:/usr/bin")
+			if in != out {
+				run("a nearer .nixld.toml", in, map[string]string{proj: "stay", sub: "nixld"}[in], filepath.Join(sub, ".nixld.toml")+"\x00")
 			}
-			if op.Unset {
-				run(op.Name+" set", "no", op.Name+"=x")
-			} else {
-				run(op.Name+" changed", "no", op.Name+"="+op.Value+"x")
+			for _, op := range same {
+				if op.Name == "PATH" {
+					continue
+				}
+				// Within the project no other variable matters.
+				want := map[string]string{proj: "stay", sub: "stay", out: "nixld"}[in]
+				if op.Unset {
+					run(op.Name+" set", in, want, op.Name+"=x")
+				} else {
+					run(op.Name+" changed", in, want, op.Name+"="+op.Value+"x")
+				}
 			}
 		}
 	}

@@ -48,51 +48,61 @@ end
 # Follows a cd with the project nixld entered (_nixld_config and the rest,
 # which nixld export gave) without nixld, where that needs none: within
 # the project nothing is to be done while the nearest .nixld.toml is
-# still its own (the _nixld_depth-th in the walk, nothing nearer), and
-# it, its trust record and the variables nixld tracks are as entering
-# left them; out of any project, with those as entering left them,
+# still its own (in the _nixld_depth-th directory of the walk, none in
+# the ones after), it and its trust record read back as entering read
+# them, and PATH is as entering left it; out of any project, with the
+# files as they were and every variable nixld tracks as entering left it,
 # leaving is what nixld computed then. Anything else (an edit, allow,
-# deny, a nearer .nixld.toml, PATH or another tracked variable changed)
-# fails, and nixld runs.
+# deny, a nearer .nixld.toml, PATH changed, or out of the project another
+# tracked variable) fails, and nixld runs. All in one function, as calls
+# cost fish the most.
 function _nixld_moved --description "nixld: follow a cd without nixld where none is needed"
-    string match -qr "^.{1000}" -- $PWD; and return 1
-    set -l dirs ""
-    for part in (string split -n / -- $PWD)
-        set -a dirs $dirs[-1]/$part
+    set -l leave 0
+    # In the project directory itself nothing can be nearer: no walk,
+    # whose command substitution costs fish the most.
+    if test "$PWD" != "$_nixld_dir"
+        string match -qr "^.{1000}" -- $PWD; and return 1
+        # The walk of _nixld_find.
+        set -l dirs ""
+        for part in (string split -n / -- $PWD)
+            set -a dirs $dirs[-1]/$part
+        end
+        if test "$dirs[$_nixld_depth]/.nixld.toml" = "$_nixld_config"
+            set -e dirs[1..$_nixld_depth]
+        else
+            set leave 1
+        end
+        path filter -qf -- $dirs/.nixld.toml; and return 1
     end
-    set -l configs $dirs/.nixld.toml
-    if test "$configs[$_nixld_depth]" = "$_nixld_config"
-        set -e configs[1..$_nixld_depth]
-        not path filter -qf -- $configs; and _nixld_same; and _nixld_unchanged
-        return
+    if test $leave = 0
+        test "$PATH" = "$_nixld_entered_path"; or return 1
+    else
+        _nixld_same; or return 1
     end
-    path filter -qf -- $configs; and return 1
-    _nixld_same; and _nixld_unchanged; or return 1
-    _nixld_leave
-    if test -n "$_nixld_left"; and test -z "$NIXLD_QUIET"
-        echo $_nixld_left >&2
-    end
-    set -e _nixld_config
-end
-# Whether the .nixld.toml of the project is still a regular file (no symlink,
-# whose target may change) and it and the trust record read back as
-# entering read them.
-function _nixld_unchanged --description "nixld: are the config and its trust record unchanged?"
+    # The config still a regular file (a symlink target may change), which
+    # reads back as entering read it, as does the trust record, reading at
+    # most one byte more than nixld keeps. read stops at a NUL, after
+    # which the second read must find nothing. (fish cannot hold a NUL: a
+    # single one at the very end goes unseen, and nixld notices it at the
+    # next entry.)
     test -f $_nixld_config; and not test -L $_nixld_config; and test -f $_nixld_record; or return 1
-    _nixld_reads $_nixld_config $_nixld_content; and _nixld_reads $_nixld_record $_nixld_trust
-end
-# Whether file holds want, byte for byte, reading at most one byte more
-# than nixld keeps. read stops at a NUL, after which the second read must
-# find nothing. (fish cannot hold a NUL: a single one at the very end goes
-# unseen, and nixld notices it at the next entry.)
-function _nixld_reads --argument-names file want
     set -l fish_read_limit 65537
     set -l text
     set -l rest
     begin
         read -z text
         test $status -lt 2; and not read -z rest
-    end <$file; and test "$text" = "$want"
+    end <$_nixld_config; and test "$text" = "$_nixld_content"; or return 1
+    begin
+        read -z text
+        test $status -lt 2; and not read -z rest
+    end <$_nixld_record; and test "$text" = "$_nixld_trust"; or return 1
+    test $leave = 0; and return
+    _nixld_leave
+    if test -n "$_nixld_left"; and test -z "$NIXLD_QUIET"
+        echo $_nixld_left >&2
+    end
+    set -e _nixld_config
 end
 # Whatever an earlier source of this kept is gone; the next prompt looks.
 set -e _nixld_config

@@ -66,17 +66,22 @@ else
     [[ -f /.nixld.toml ]] && _nixld_found=/.nixld.toml
   }
   # Follows a cd with the project nixld entered (_nixld_config and the
-  # rest, which nixld export gave) without nixld, where that needs none:
+  # rest, which nixld export gave) without nixld, where that needs none
+  # (see shells.Fast):
   # within the project nothing is to be done while the nearest
-  # .nixld.toml is still its own, and it, its trust record and the
-  # variables nixld tracks are as entering left them; out of any project,
-  # with those as entering left them, leaving is what nixld computed then.
-  # Anything else (an edit, allow, deny, a nearer .nixld.toml, PATH or
-  # another tracked variable changed) fails, and nixld runs.
+  # .nixld.toml is still its own, it and its trust record read back as
+  # entering read them, and PATH is as entering left it; out of any
+  # project, with the files as they were and every variable nixld tracks
+  # as entering left it, leaving is what nixld computed then. Anything
+  # else (an edit, allow, deny, a nearer .nixld.toml, PATH changed, or out
+  # of the project another tracked variable) fails, and nixld runs.
+  # shellcheck disable=SC2154 # nixld export sets _nixld_entered_path
   _nixld_moved() {
     if _nixld_find; then
-      [[ ${_nixld_found} == "${_nixld_config}" ]] && _nixld_same && _nixld_unchanged
-    elif _nixld_same && _nixld_unchanged; then
+      # _nixld_find found a regular file.
+      [[ ${_nixld_found} == "${_nixld_config}" && ${PATH-} == "${_nixld_entered_path}" && ! -L ${_nixld_config} ]] &&
+        _nixld_unchanged
+    elif [[ -f ${_nixld_config} && ! -L ${_nixld_config} ]] && _nixld_same && _nixld_unchanged; then
       _nixld_leave
       if [[ -n ${_nixld_left} && -z ${NIXLD_QUIET-} ]]; then
         \builtin printf '%s\n' "${_nixld_left}" >&2
@@ -86,18 +91,17 @@ else
       \builtin return 1
     fi
   }
-  # Whether the project's .nixld.toml is still a regular file (no symlink,
-  # whose target may change) and it and the trust record read back as
-  # entering read them, byte for byte. read stops at a NUL, which neither
-  # holds, with status 0, and at one character past the most nixld keeps.
+  # Whether the project's .nixld.toml, a regular file (no symlink, whose
+  # target may change), and its trust record read back as entering read
+  # them, byte for byte. read stops at a NUL, which neither holds, with
+  # status 0, and at one character past the most nixld keeps.
   # shellcheck disable=SC2154 # nixld export sets them
   _nixld_unchanged() {
     \builtin local __nixld_text
-    [[ -f ${_nixld_config} && ! -L ${_nixld_config} ]] || \builtin return 1
-    IFS= \builtin read -r -d '' -n 65537 __nixld_text 2>/dev/null <"${_nixld_config}" && \builtin return 1
-    [[ ${__nixld_text} == "${_nixld_content}" ]] || \builtin return 1
+    IFS= \builtin read -r -d '' -n 65537 __nixld_text <"${_nixld_config}" && \builtin return 1
+    [[ ${__nixld_text} == "${_nixld_content}" && -f ${_nixld_record} ]] || \builtin return 1
     __nixld_text=
-    IFS= \builtin read -r -d '' -n 65537 __nixld_text 2>/dev/null <"${_nixld_record}" && \builtin return 1
+    IFS= \builtin read -r -d '' -n 65537 __nixld_text <"${_nixld_record}" && \builtin return 1
     [[ ${__nixld_text} == "${_nixld_trust}" ]]
   }
   # Re-evaluate the directory after any nixld command (allow, deny,

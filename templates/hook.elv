@@ -45,7 +45,7 @@ fn _nixld_keep {|changes|
   var same = (str:join "\x00" [(each {|name| if (eq $k[same][$name] $nil) { put '' } else { put $k[same][$name] } } $_nixld_tracked)])
   var places = [&$k[config]=stay &''=leave]
   set _nixld_kept = [[&config=$k[config] &record=$k[record] &leave=$k[leave] &left=$k[left] &places=$places
-      &same=[&$same=$true] &files=[&$k[content]"\x00"$k[trust]=$true]]]
+      &same=[&stay=[&$k[same][PATH]=$true] &leave=[&$same=$true]] &files=[&$k[content]"\x00"$k[trust]=$true]]]
 }
 
 # Moves the environment to nixld's state for $pwd. nixld prints data,
@@ -103,19 +103,21 @@ fn _nixld_nearest {
 
 # What a cd with kept, the project nixld entered, needs, with builtins
 # only: stay within it while the nearest .nixld.toml is still its own,
-# and it, its trust record and the variables nixld tracks are as entering
-# left them; leave, as nixld computed then, where there is no .nixld.toml
-# at all and those are as entering left them; anything else (an edit,
-# allow, deny, a nearer .nixld.toml, PATH or another tracked variable
-# changed) needs nixld. Each test is a map lookup, which fails without
-# capturing output. elvish 0.19 has no os:stat to bound a read by: a
+# it and its trust record read back as entering read them, and PATH is as
+# entering left it; leave, as nixld computed then, where there is no
+# .nixld.toml at all, the files are as they were and every variable nixld
+# tracks is as entering left it; anything else (an edit, allow, deny, a
+# nearer .nixld.toml, PATH changed, or out of the project another tracked
+# variable) needs nixld. Each test is a map lookup, which fails without
+# capturing output: kept[same] is, per place (stay, leave), the key of
+# the variables that place compares. elvish 0.19 has no os:stat to bound a read by: a
 # regular file is read whole, once, before nixld (which reads at most
 # 1 MiB) takes over.
 fn _nixld_moved {|kept|
   var found = (_nixld_nearest)
   try {
-    var _ = $kept[same][{{range $i, $name := .Tracked}}{{if $i}}"\x00"{{end}}$E:{{$name}}{{end}}]
-    var _ = $kept[places][$found]
+    var place = $kept[places][$found]
+    var _ = $kept[same][$place][[&stay=$E:PATH &leave={{range $i, $name := .Tracked}}{{if $i}}"\x00"{{end}}$E:{{$name}}{{end}}][$place]]
     if (not (path:is-regular $kept[config])) {
       fail 'not a regular file'
     }

@@ -78,15 +78,21 @@ def --env _nixld_hook [] {
 }
 
 # What a cd with the project nixld entered needs, with builtins only:
-# stay within it while the nearest .nixld.toml is still its own, and it,
-# its trust record and the variables nixld tracks are as entering left
-# them; leave, as nixld computed then, where there is no .nixld.toml at
-# all and those are as entering left them; anything else (an edit, allow,
-# deny, a nearer .nixld.toml, PATH or another tracked variable changed)
-# needs nixld.
+# stay within it while the nearest .nixld.toml is still its own, it and
+# its trust record read back as entering read them, and PATH is as
+# entering left it; leave, as nixld computed then, where there is no
+# .nixld.toml at all, the files are as they were and every variable nixld
+# tracks is as entering left it; anything else (an edit, allow, deny, a
+# nearer .nixld.toml, PATH changed, or out of the project another tracked
+# variable) needs nixld.
 def _nixld_moved [kept: record] {
   let found = _nixld_nearest
-  if ($found != $kept.config and $found != '') or {{template "tracked" .Tracked}} != $kept.same {
+  let same = if $found == $kept.config {
+    $env.PATH? == $kept.same.PATH?
+  } else {
+    $found == '' and {{template "tracked" .Tracked}} == $kept.same
+  }
+  if not $same {
     return 'nixld'
   }
   # A regular file (a symlink's target may change), which reads back as

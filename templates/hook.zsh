@@ -70,15 +70,16 @@ else
   # Follows a cd with the project nixld entered (_nixld_config and the
   # rest, which nixld export gave) without nixld, where that needs none:
   # within the project nothing is to be done while the nearest
-  # .nixld.toml is still its own, and it, its trust record and the
-  # variables nixld tracks are as entering left them; out of any project,
-  # with those as entering left them, leaving is what nixld computed then.
-  # Anything else (an edit, allow, deny, a nearer .nixld.toml, PATH or
-  # another tracked variable changed) fails, and nixld runs. It runs
+  # .nixld.toml is still its own, it and its trust record read back as
+  # entering read them, and PATH is as entering left it; out of any
+  # project, with the files as they were and every variable nixld tracks
+  # as entering left it, leaving is what nixld computed then. Anything
+  # else (an edit, allow, deny, a nearer .nixld.toml, PATH changed, or out
+  # of the project another tracked variable) fails, and nixld runs. It runs
   # under _nixld_hook's options.
   _nixld_moved() {
     if _nixld_find; then
-      [[ ${_nixld_found} == "${_nixld_config}" ]] && _nixld_same && _nixld_unchanged
+      [[ ${_nixld_found} == "${_nixld_config}" && ${PATH-} == "${_nixld_entered_path}" ]] && _nixld_unchanged
     elif _nixld_same && _nixld_unchanged; then
       _nixld_leave
       if [[ -n ${_nixld_left} && -z ${NIXLD_QUIET-} ]]; then
