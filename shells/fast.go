@@ -88,19 +88,19 @@ func renderFast(sh Shell, name string, f *Fast, leave string) (string, error) {
 	same := make([]Op, len(f.Same))
 	for i, op := range f.Same {
 		same[i] = Op{Name: op.Name, Value: sh.Quote(sameValue(op))}
-		if sh.Name() == "fish" {
+		switch {
+		case op.Name == "PATH" && sh.Name() == "fish":
+			// Kept once, in _nixld_entered_path: PATH may be long.
+			same[i].Value = `x"$_nixld_entered_path"`
+		case op.Name == "PATH":
+			same[i].Value = `"${_nixld_entered_path}"`
+		case sh.Name() == "fish":
 			// Compared as x"$NAME" = x'value': nothing fish's test
 			// reads as an operator.
 			same[i].Value = sh.Quote("x" + sameValue(op))
 		}
 	}
-	path := ""
-	for _, op := range f.Same {
-		if op.Name == "PATH" {
-			path = sameValue(op)
-		}
-	}
-	return templates.Render(name, map[string]any{"Path": sh.Quote(path), "Dir": sh.Quote(filepath.Dir(f.Config)),
+	return templates.Render(name, map[string]any{"Dir": sh.Quote(filepath.Dir(f.Config)),
 		"Config": sh.Quote(f.Config), "Content": sh.Quote(f.Content), "Record": sh.Quote(f.Record),
 		"Trust": sh.Quote(f.Trust), "Left": sh.Quote(strings.Join(f.Left, "\n")),
 		"Depth": len(strings.FieldsFunc(f.Config, func(r rune) bool { return r == '/' })),

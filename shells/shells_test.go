@@ -458,6 +458,9 @@ func TestFastReadsBack(t *testing.T) {
 	}
 	fast := &shells.Fast{Config: config, Content: content, Record: record, Trust: trust, Same: same,
 		Leave: []shells.Op{{Name: "_NIXLD_STATE", Unset: true}}, Left: []string{"nixld: left " + proj}}
+	// PATH changed after the hook kept the project.
+	setPath := map[string]string{"bash": "PATH=/bin:/usr/bin", "zsh": "PATH=/bin:/usr/bin", "fish": "set -gx PATH /bin /usr/bin",
+		"nu": "$env.PATH = ['/bin' '/usr/bin']", "elvish": "set-env PATH /bin:/usr/bin"}
 	// What each shell prints in $DIR: stay, leave, or nixld.
 	check := map[string]string{
 		"bash":   `cd "$DIR" && if ! _nixld_moved; then echo nixld; elif [[ -n ${_nixld_config} ]]; then echo stay; else echo leave; fi`,
@@ -472,7 +475,7 @@ func TestFastReadsBack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		run := func(what, in, want string, env ...string) {
+		run := func(what, in, want, post string, env ...string) {
 			t.Helper()
 			os.Remove(filepath.Join(sub, ".nixld.toml"))
 			os.WriteFile(config, []byte(content), 0o644)
@@ -490,7 +493,7 @@ func TestFastReadsBack(t *testing.T) {
 				}
 				script = hook + "\n" + code
 			}
-			a := argv(sh, script+"\n"+check[name]+"\n")
+			a := argv(sh, script+"\n"+post+"\n"+check[name]+"\n")
 			cmd := exec.Command(a[0], a[1:]...)
 			cmd.Env = []string{"HOME=" + dir, "DIR=" + in, "TERM=dumb", "NIXLD_QUIET=1"}
 			for k, v := range values {
@@ -508,15 +511,15 @@ func TestFastReadsBack(t *testing.T) {
 		}
 		for _, in := range []string{proj, sub, out} {
 			kept := map[string]string{proj: "stay", sub: "stay", out: "leave"}[in]
-			run("as kept", in, kept)
-			run("config edited", in, "nixld", config+"\x00"+content+" ")
-			run("config shortened", in, "nixld", config+"\x00"+content[:len(content)-1])
-			run("config with a NUL more", in, "nixld", config+"\x00"+content+"\x00x")
-			run("config emptied", in, "nixld", config+"\x00")
-			run("trust record rewritten", in, "nixld", record+"\x00"+strings.ToUpper(trust))
-			run("PATH changed", in, "nixld", "PATH=/bin:/usr/bin")
+			run("as kept", in, kept, "")
+			run("config edited", in, "nixld", "", config+"\x00"+content+" ")
+			run("config shortened", in, "nixld", "", config+"\x00"+content[:len(content)-1])
+			run("config with a NUL more", in, "nixld", "", config+"\x00"+content+"\x00x")
+			run("config emptied", in, "nixld", "", config+"\x00")
+			run("trust record rewritten", in, "nixld", "", record+"\x00"+strings.ToUpper(trust))
+			run("PATH changed", in, "nixld", setPath[name])
 			if in != out {
-				run("a nearer .nixld.toml", in, map[string]string{proj: "stay", sub: "nixld"}[in], filepath.Join(sub, ".nixld.toml")+"\x00")
+				run("a nearer .nixld.toml", in, map[string]string{proj: "stay", sub: "nixld"}[in], "", filepath.Join(sub, ".nixld.toml")+"\x00")
 			}
 			for _, op := range same {
 				if op.Name == "PATH" {
@@ -525,9 +528,9 @@ func TestFastReadsBack(t *testing.T) {
 				// Within the project no other variable matters.
 				want := map[string]string{proj: "stay", sub: "stay", out: "nixld"}[in]
 				if op.Unset {
-					run(op.Name+" set", in, want, op.Name+"=x")
+					run(op.Name+" set", in, want, "", op.Name+"=x")
 				} else {
-					run(op.Name+" changed", in, want, op.Name+"="+op.Value+"x")
+					run(op.Name+" changed", in, want, "", op.Name+"="+op.Value+"x")
 				}
 			}
 		}
