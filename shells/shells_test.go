@@ -467,7 +467,7 @@ func TestFastReadsBack(t *testing.T) {
 		"zsh":    `cd "$DIR" && if ! _nixld_moved; then echo nixld; elif [[ -n ${_nixld_config} ]]; then echo stay; else echo leave; fi`,
 		"fish":   `cd $DIR; and if not _nixld_moved; echo nixld; else if set -q _nixld_config; echo stay; else; echo leave; end`,
 		"nu":     `cd $env.DIR; print (_nixld_moved $env._nixld_kept)`,
-		"elvish": `cd $E:DIR; echo (_nixld_moved $_nixld_kept[0])`,
+		"elvish": `cd $E:DIR; _nixld_moved $_nixld_kept[0]; echo $_nixld_place`,
 	}
 	for _, name := range shells.Names {
 		sh, _ := shells.Get(name)

@@ -101,19 +101,22 @@ fn _nixld_nearest {
   put ''
 }
 
-# What a cd with kept, the project nixld entered, needs, with builtins
-# only: stay within it while the nearest .nixld.toml is still its own,
-# it and its trust record read back as entering read them, and PATH is as
-# entering left it; leave, as nixld computed then, where there is no
-# .nixld.toml at all, the files are as they were and every variable nixld
-# tracks is as entering left it; anything else (an edit, allow, deny, a
-# nearer .nixld.toml, PATH changed, or out of the project another tracked
-# variable) needs nixld. Each test is a map lookup, which fails without
-# capturing output: kept[same] is, per place (stay, leave), the key of
-# the variables that place compares. elvish 0.19 has no os:stat to bound a read by: a
-# regular file is read whole, once, before nixld (which reads at most
-# 1 MiB) takes over.
+# Where a cd with kept, the project nixld entered, goes, found with
+# builtins only and left in _nixld_place: stay within the project while
+# the nearest .nixld.toml is still its own, it and its trust record read
+# back as entering read them, and PATH is as entering left it; leave, as
+# nixld computed then, where there is no .nixld.toml at all, the files
+# are as they were and every variable nixld tracks is as entering left
+# it; nixld for anything else (an edit, allow, deny, a nearer
+# .nixld.toml, PATH changed, or out of the project another tracked
+# variable). Each test is a map lookup, which fails without capturing
+# output: kept[same] is, per place, the key of the variables that place
+# compares. elvish 0.19 has no os:stat to bound a read by: a regular file
+# is read whole, once, before nixld (which reads at most 1 MiB) takes
+# over.
+var _nixld_place = nixld
 fn _nixld_moved {|kept|
+  set _nixld_place = nixld
   var found = (_nixld_nearest)
   try {
     var place = $kept[places][$found]
@@ -122,34 +125,38 @@ fn _nixld_moved {|kept|
       fail 'not a regular file'
     }
     var _ = $kept[files][(slurp < $kept[config])"\x00"(slurp < $kept[record])]
+    set _nixld_place = $place
   } catch {
-    put nixld
-    return
   }
-  put $kept[places][$found]
 }
+
+# What the hook does for each place (see _nixld_moved), looked up rather
+# than compared; each but nixld's says the cd is done.
+var _nixld_done = $false
+var _nixld_moves = [&nixld={|kept| } &stay={|kept|
+    set _nixld_kept = [$kept]
+    set _nixld_done = $true
+  } &leave={|kept|
+    _nixld_apply $kept[leave]
+    # Said unless $NIXLD_QUIET is set.
+    try {
+      each {|line| echo $line >&2 } [&''=$kept[left]][$E:NIXLD_QUIET]
+    } catch {
+    }
+    set _nixld_done = $true
+  }]
 
 fn _nixld_hook {
   if (not-eq $_nixld_pwd $pwd) {
     set _nixld_pwd = $pwd
+    set _nixld_done = $false
     for kept $_nixld_kept {
       set _nixld_kept = []
-      var moved = (_nixld_moved $kept)
-      if (eq $moved stay) {
-        set _nixld_kept = [$kept]
-        set _nixld_seen = [&$E:PWD"\x00"$E:PATH=$true]
-        return
-      }
-      if (eq $moved leave) {
-        _nixld_apply $kept[leave]
-        if (eq $E:NIXLD_QUIET '') {
-          each {|line| echo $line >&2 } $kept[left]
-        }
-        set _nixld_seen = [&$E:PWD"\x00"$E:PATH=$true]
-        return
-      }
+      _nixld_moved $kept
+      $_nixld_moves[$_nixld_place] $kept
     }
-    if (or (not-eq $E:_NIXLD_STATE '') (not-eq (_nixld_nearest) '')) {
+    if $_nixld_done {
+    } elif (or (not-eq $E:_NIXLD_STATE '') (not-eq (_nixld_nearest) '')) {
       _nixld_export
     }
   } elif (and (eq $E:_NIXLD_STATE '') (not-eq $_nixld_path $E:PATH)) {
