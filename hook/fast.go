@@ -44,17 +44,8 @@ func (d Dirs) fastPath(env Env, r Result) *shells.Fast {
 	if len(left.Problems) > 0 || len(left.Ops) == 0 || !utf8.ValidString(p.Config()) || !utf8.ValidString(record) {
 		return nil
 	}
-	f := &shells.Fast{Config: p.Config(), Content: string(p.Content), Record: record, Trust: string(trust),
-		Leave: left.Ops, Left: left.Messages}
-	v := varsOf(entered)
-	for _, name := range trackedNames {
-		if v[name] == nil {
-			f.Same = append(f.Same, shells.Op{Name: name, Unset: true})
-		} else {
-			f.Same = append(f.Same, shells.Op{Name: name, Value: *v[name]})
-		}
-	}
-	return f
+	return &shells.Fast{Config: p.Config(), Content: string(p.Content), Record: record, Trust: string(trust),
+		Tracked: TrackedNames(), Leave: left.Ops, Left: left.Messages}
 }
 
 // text reports whether b is UTF-8 without NUL bytes, which every shell's

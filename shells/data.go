@@ -13,15 +13,16 @@ type changes struct {
 	Unset []string       `json:"unset"`
 }
 
-// keep is Fast as data; Same gives null for an unset variable.
+// keep is Fast as data. The hook takes the tracked variables from the
+// shell itself, after applying the changes, by the names its own code
+// gives them (see Hook).
 type keep struct {
-	Config  string         `json:"config"`
-	Content string         `json:"content"`
-	Record  string         `json:"record"`
-	Trust   string         `json:"trust"`
-	Same    map[string]any `json:"same"`
-	Leave   changes        `json:"leave"`
-	Left    []string       `json:"left"`
+	Config  string   `json:"config"`
+	Content string   `json:"content"`
+	Record  string   `json:"record"`
+	Trust   string   `json:"trust"`
+	Leave   changes  `json:"leave"`
+	Left    []string `json:"left"`
 }
 
 // dataExport renders ops, and fast under "keep" (null where nil), as
@@ -34,10 +35,7 @@ func dataExport(ops []Op, pathList bool, fast *Fast) string {
 	}{changes: changesOf(ops, pathList)}
 	if fast != nil {
 		out.Keep = &keep{Config: fast.Config, Content: fast.Content, Record: fast.Record, Trust: fast.Trust,
-			Same: map[string]any{}, Leave: changesOf(fast.Leave, pathList), Left: append([]string{}, fast.Left...)}
-		for _, op := range fast.Same {
-			out.Keep.Same[op.Name] = value(op, pathList)
-		}
+			Leave: changesOf(fast.Leave, pathList), Left: append([]string{}, fast.Left...)}
 	}
 	// Marshalling strings, lists and maps of them cannot fail.
 	data, _ := json.Marshal(out)

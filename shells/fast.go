@@ -16,9 +16,13 @@ import (
 // hook keeps it in the shell alone (never exported): a later cd runs no
 // nixld while Config and Record still hold Content and Trust and either
 // the walk up from the new directory finds Config again and PATH is as
-// Same says (within the project, where nothing is then to be done), or
-// the walk finds no .nixld.toml at all and every variable nixld tracks
-// is as Same says (out of it, where Leave is).
+// the export left it (within the project, where nothing is then to be
+// done), or the walk finds no .nixld.toml at all and every variable in
+// Tracked is as the export left it (out of it, where Leave is). The hook
+// takes those values from the shell itself, right after applying the
+// export: they are what nixld computed the export and Leave from (the
+// shell's own, exported, with the export's changes), and a long PATH or
+// LD_LIBRARY_PATH is not printed again.
 type Fast struct {
 	// Config is the project's .nixld.toml, named as the hook's walk up
 	// from $PWD names it: the logical directory, then /.nixld.toml.
@@ -27,13 +31,14 @@ type Fast struct {
 	// MaxFastContent bytes), and Trust the content of the trust record
 	// at Record: both must read back byte for byte.
 	Content, Record, Trust string
-	// Same is every variable nixld tracks, in its order, as entering
-	// left it; Unset for one unset. An unset variable and an empty one
-	// count the same: nixld's leave treats them alike.
-	Same []Op
+	// Tracked names every variable nixld tracks, in its order. An unset
+	// one and an empty one count the same: nixld's leave treats them
+	// alike.
+	Tracked []string
 	// Leave is what leaving does to those variables (never nothing: it
-	// unsets _NIXLD_STATE at least), valid while they are as Same says,
-	// and Left the lines it shows on stderr unless $NIXLD_QUIET is set.
+	// unsets _NIXLD_STATE at least), valid while they are as the export
+	// left them, and Left the lines it shows on stderr unless
+	// $NIXLD_QUIET is set.
 	Leave []Op
 	Left  []string
 }
@@ -73,31 +78,20 @@ func (f *Fast) check(sh Shell) error {
 	return nil
 }
 
-// sameValue is what the hooks compare a variable with: its value, or ""
-// where Same has it unset.
-func sameValue(op Op) string {
-	if op.Unset {
-		return ""
-	}
-	return op.Value
-}
-
 // renderFast renders the named template (fast.bash, fast.zsh, fast.fish)
 // with f's values quoted for sh, and the code of f.Leave.
 func renderFast(sh Shell, name string, f *Fast, leave string) (string, error) {
-	same := make([]Op, len(f.Same))
-	for i, op := range f.Same {
-		same[i] = Op{Name: op.Name, Value: sh.Quote(sameValue(op))}
-		switch {
-		case op.Name == "PATH" && sh.Name() == "fish":
-			// Kept once, in _nixld_entered_path: PATH may be long.
-			same[i].Value = `x"$_nixld_entered_path"`
-		case op.Name == "PATH":
-			same[i].Value = `"${_nixld_entered_path}"`
-		case sh.Name() == "fish":
-			// Compared as x"$NAME" = x'value': nothing fish's test
-			// reads as an operator.
-			same[i].Value = sh.Quote("x" + sameValue(op))
+	// Each tracked variable and where the hook keeps its value: bash
+	// counts from 0, zsh and fish from 1.
+	type tracked struct {
+		Name string
+		At   int
+	}
+	same := make([]tracked, len(f.Tracked))
+	for i, name := range f.Tracked {
+		same[i] = tracked{name, i}
+		if sh.Name() != "bash" {
+			same[i].At++
 		}
 	}
 	return templates.Render(name, map[string]any{"Dir": sh.Quote(filepath.Dir(f.Config)),

@@ -236,8 +236,8 @@ type rendered struct {
 // fastFor is what a hook keeps of a project, with value everywhere.
 func fastFor(value string) *shells.Fast {
 	return &shells.Fast{Config: value + "/.nixld.toml", Content: value, Record: value + "/record", Trust: value,
-		Same:  []shells.Op{{Name: "PATH", Value: value}, {Name: "LD_LIBRARY_PATH", Unset: true}, {Name: "_NIXLD_STATE", Value: value}},
-		Leave: []shells.Op{{Name: "PATH", Value: value}, {Name: "_NIXLD_STATE", Unset: true}}, Left: []string{"nixld: left " + value}}
+		Tracked: []string{"PATH", "LD_LIBRARY_PATH", "_NIXLD_STATE"},
+		Leave:   []shells.Op{{Name: "PATH", Value: value}, {Name: "_NIXLD_STATE", Unset: true}}, Left: []string{"nixld: left " + value}}
 }
 
 // renderAll renders every template for every shell it serves, with value
@@ -442,22 +442,25 @@ func TestFastReadsBack(t *testing.T) {
 	os.Mkdir(out, 0o755)
 	config, record := filepath.Join(proj, ".nixld.toml"), filepath.Join(dir, "record")
 	content, trust := strings.Join(hard, "\n"), strings.Join(hard, "'")+"\n"
+	// The tracked variables as the shell has them when it applies the
+	// export, which the hook keeps: every third unset.
 	values := map[string]string{}
-	var same []shells.Op
 	for i, name := range hook.TrackedNames() {
 		switch {
 		case name == "PATH":
 			values[name] = "/usr/bin:/bin"
-		case i%3 == 2:
-			same = append(same, shells.Op{Name: name, Unset: true})
-			continue
-		default:
+		case i%3 != 2:
 			values[name] = hard[(7*i)%len(hard)] + "|" + hard[(11*i)%len(hard)]
 		}
-		same = append(same, shells.Op{Name: name, Value: values[name]})
 	}
-	fast := &shells.Fast{Config: config, Content: content, Record: record, Trust: trust, Same: same,
+	fast := &shells.Fast{Config: config, Content: content, Record: record, Trust: trust, Tracked: hook.TrackedNames(),
 		Leave: []shells.Op{{Name: "_NIXLD_STATE", Unset: true}}, Left: []string{"nixld: left " + proj}}
+	// Code that sets name to value after the hook kept the project.
+	setVar := func(sh shells.Shell, name, value string) string {
+		format := map[string]string{"bash": "export %s=%s", "zsh": "export %s=%s", "fish": "set -gx %s %s",
+			"nu": "$env.%s = %s", "elvish": "set-env %s %s"}[sh.Name()]
+		return fmt.Sprintf(format, name, sh.Quote(value))
+	}
 	// PATH changed after the hook kept the project.
 	setPath := map[string]string{"bash": "PATH=/bin:/usr/bin", "zsh": "PATH=/bin:/usr/bin", "fish": "set -gx PATH /bin /usr/bin",
 		"nu": "$env.PATH = ['/bin' '/usr/bin']", "elvish": "set-env PATH /bin:/usr/bin"}
@@ -521,18 +524,17 @@ func TestFastReadsBack(t *testing.T) {
 			if in != out {
 				run("a nearer .nixld.toml", in, map[string]string{proj: "stay", sub: "nixld"}[in], "", filepath.Join(sub, ".nixld.toml")+"\x00")
 			}
-			for _, op := range same {
-				if op.Name == "PATH" {
+			for _, name := range hook.TrackedNames() {
+				if name == "PATH" {
 					continue
 				}
 				// Within the project no other variable matters.
 				want := map[string]string{proj: "stay", sub: "stay", out: "nixld"}[in]
-				if op.Unset {
-					run(op.Name+" set", in, want, "", op.Name+"=x")
-				} else {
-					run(op.Name+" changed", in, want, "", op.Name+"="+op.Value+"x")
-				}
+				run(name+" changed", in, want, setVar(sh, name, values[name]+"x"))
 			}
+			// The variables as the shell has them when it applies the
+			// export are what the hook keeps, whatever they are.
+			run("every variable other at the start", in, kept, "", "UV_PYTHON=other", "_NIXLD_DIRENV=")
 		}
 	}
 }

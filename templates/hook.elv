@@ -4,8 +4,9 @@
 # where a project is: outside projects, and within or out of one it
 # entered, a cd runs nixld only when something it depends on changed.
 
-# bash, fish and nu, given this, stop at the next line, and show it.
-var _nixld_hint = 'nixld: this hook is for elvish; for another shell, see nixld hook --help'; nop $@_nixld_hint (put)
+# bash, fish and nu, given this, stop at the next line (nu right after
+# it), and show it.
+nop &text='nixld: this hook is for elvish; for another shell, see nixld hook --help'; nop (put)
 use path
 use str
 
@@ -19,9 +20,6 @@ var _nixld_seen = [&]
 # list of at most one, which a cd outside projects loops over without a
 # capture.
 var _nixld_kept = []
-# The variables nixld tracks, whose values, joined by NULs (which no
-# variable holds), are the key _nixld_moved looks up.
-var _nixld_tracked = [{{range $i, $name := .Tracked}}{{if $i}} {{end}}{{$name}}{{end}}]
 
 # Functions come before their callers: elvish resolves names as it compiles.
 
@@ -32,20 +30,25 @@ fn _nixld_apply {|changes|
   keys $changes[set] | each {|name| set-env $name $changes[set][$name] }
 }
 
+# The variables nixld tracks, joined by NULs (which no variable holds),
+# as the key _nixld_moved looks up.
+fn _nixld_tracked {
+  put {{range $i, $name := .Tracked}}{{if $i}}"\x00"{{end}}$E:{{$name}}{{end}}
+}
+
 # Keeps what nixld gave of the project entered, changes[keep]: {config,
-# content, record, trust, same, leave, left}, with the tracked variables
-# (same) and the two files' contents each made the one key of a map, which
-# _nixld_moved looks up. Null keeps nothing.
+# content, record, trust, leave, left}, with the variables nixld tracks,
+# as the export left them, and the two files' contents each made the one
+# key of a map, which _nixld_moved looks up. Null keeps nothing.
 fn _nixld_keep {|changes|
   set _nixld_kept = []
   var k = $changes[keep]
   if (eq $k $nil) {
     return
   }
-  var same = (str:join "\x00" [(each {|name| if (eq $k[same][$name] $nil) { put '' } else { put $k[same][$name] } } $_nixld_tracked)])
   var places = [&$k[config]=stay &''=leave]
   set _nixld_kept = [[&config=$k[config] &record=$k[record] &leave=$k[leave] &left=$k[left] &places=$places
-      &same=[&stay=[&$k[same][PATH]=$true] &leave=[&$same=$true]] &files=[&$k[content]"\x00"$k[trust]=$true]]]
+      &same=[&stay=[&$E:PATH=$true] &leave=[&(_nixld_tracked)=$true]] &files=[&$k[content]"\x00"$k[trust]=$true]]]
 }
 
 # Moves the environment to nixld's state for $pwd. nixld prints data,

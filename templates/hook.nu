@@ -43,13 +43,15 @@ def --env _nixld_apply [changes: record] {
 }
 
 # Keeps what nixld gave of the project entered, {config, content, record,
-# trust, same, leave, left} (see _nixld_moved), in $env._nixld_kept: a
-# record, which nu never gives programs. Null forgets it.
+# trust, leave, left}, with the variables nixld tracks as the export left
+# them (same; see _nixld_moved), in $env._nixld_kept: a record, which nu
+# never gives programs. Null forgets it.
 def --env _nixld_keep [keep] {
   if $keep == null {
     hide-env --ignore-errors _nixld_kept
   } else {
     $env._nixld_kept = $keep | update content { into binary } | update trust { into binary }
+    | insert same {{template "tracked" .Tracked}}
   }
 }
 
