@@ -19,6 +19,12 @@ type Result struct {
 	// Interrupted says the user stopped a package build (Ctrl-C): the
 	// project is entered without the packages.
 	Interrupted bool
+	// Fast is what the hook keeps of the project entered, or confirmed,
+	// so that a later cd within it or out of it needs no nixld; nil where
+	// none is (see fastPath).
+	Fast *shells.Fast
+	// project is the project the shell is in after Ops, as read.
+	project *Project
 }
 
 // Export computes the change that brings a shell with environment env to
@@ -29,8 +35,14 @@ type Result struct {
 // It never fails: problems become one-line messages, each shown once per
 // entry, and the variables always end in a consistent state.
 func Export(d Dirs, dirsErr error, env Env, cwd string) Result {
-	return export(d, dirsErr, env, cwd, env[QuietVar] != "")
+	r := export(d, dirsErr, env, cwd, env[QuietVar] != "")
+	r.Fast = d.fastPath(env, r)
+	return r
 }
+
+// nowhere, as export's cwd, is a directory in no project: export then
+// computes leaving.
+const nowhere = ""
 
 // export is Export; quiet leaves out the entered and left notes.
 func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
@@ -56,7 +68,11 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 	// hint says why the project here is not entered; it is shown once.
 	var cfg *Config
 	hint := ""
-	p, err := Find(cwd)
+	var p *Project
+	var err error
+	if cwd != nowhere {
+		p, err = Find(cwd)
+	}
 	switch {
 	case err != nil:
 		hint = d.Show(oneLine(err).Error())
@@ -82,6 +98,7 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 	// Already in the right state: the common case of cd within a project
 	// (unless packages it was entered without have been built since).
 	if cfg != nil && old.active() && old.Root == p.Real && old.Hash == p.Hash && !(old.Pending && d.CachedPackages(p, cfg, env)) {
+		r.project = p
 		return r
 	}
 
@@ -157,6 +174,9 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 	next[StateVar] = st.encode()
 
 	r.Ops = diff(cur, next)
+	if cfg != nil {
+		r.project = p
+	}
 	return r
 }
 

@@ -23,7 +23,9 @@ func (elvish) Quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
-func (elvish) Export(ops []Op) string { return dataExport(ops, false) }
+func (elvish) Export(ops []Op, fast *Fast) (string, error) {
+	return dataExport(ops, false, fast), nil
+}
 
 // ElvishEditorStub stands in for the edit: namespace, which only an
 // interactive elvish has, so that the hook compiles, and runs, without a

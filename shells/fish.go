@@ -36,14 +36,24 @@ func (fish) Quote(s string) string {
 // PATH as lists it joins with ':' when exporting, so those are given element
 // by element; that round-trips empty elements too, except in PATH itself,
 // where fish gives programs "." for one, as it does from its start.
-func (f fish) Export(ops []Op) string {
+func (f fish) Export(ops []Op, fast *Fast) (string, error) {
+	code := f.exports(ops, "")
+	if fast == nil {
+		return code, nil
+	}
+	keep, err := renderFast(f, "fast.fish", fast, f.exports(fast.Leave, "    "))
+	return code + keep, err
+}
+
+// exports renders ops, each line starting with indent.
+func (f fish) exports(ops []Op, indent string) string {
 	var b strings.Builder
 	for _, op := range ops {
 		if op.Unset {
-			fmt.Fprintf(&b, "set -e -g %s\n", op.Name)
+			fmt.Fprintf(&b, "%sset -e -g %s\n", indent, op.Name)
 			continue
 		}
-		fmt.Fprintf(&b, "set -g -x %s", op.Name)
+		fmt.Fprintf(&b, "%sset -g -x %s", indent, op.Name)
 		parts := []string{op.Value}
 		if strings.HasSuffix(op.Name, "PATH") {
 			parts = strings.Split(op.Value, ":")

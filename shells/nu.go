@@ -43,7 +43,9 @@ func (nu) Quote(s string) string {
 
 // Export gives PATH as a list: nu keeps it as one, and converts it back
 // to a string for the programs it runs.
-func (nu) Export(ops []Op) string { return dataExport(ops, true) }
+func (nu) Export(ops []Op, fast *Fast) (string, error) {
+	return dataExport(ops, true, fast), nil
+}
 
 // Validate runs nu --ide-check, so it needs nu installed. It is for tests.
 func (nu) Validate(code string) error {

@@ -58,13 +58,23 @@ func ansiC(s string) string {
 	return b.String()
 }
 
-func (p posix) Export(ops []Op) string {
+func (p posix) Export(ops []Op, fast *Fast) (string, error) {
+	code := p.exports(ops, "")
+	if fast == nil {
+		return code, nil
+	}
+	keep, err := renderFast(p, "fast."+p.name, fast, p.exports(fast.Leave, "  "))
+	return code + keep, err
+}
+
+// exports renders ops, each line starting with indent.
+func (p posix) exports(ops []Op, indent string) string {
 	var b strings.Builder
 	for _, op := range ops {
 		if op.Unset {
-			fmt.Fprintf(&b, "unset %s\n", op.Name)
+			fmt.Fprintf(&b, "%sunset %s\n", indent, op.Name)
 		} else {
-			fmt.Fprintf(&b, "export %s=%s\n", op.Name, p.Quote(op.Value))
+			fmt.Fprintf(&b, "%sexport %s=%s\n", indent, op.Name, p.Quote(op.Value))
 		}
 	}
 	return b.String()

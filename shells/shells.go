@@ -24,8 +24,9 @@ type Shell interface {
 	// Quote returns s as a single word that the shell reads back as s.
 	Quote(s string) string
 	// Export renders ops as what the hook applies: code to eval, or for
-	// nu and elvish data the hook loads.
-	Export(ops []Op) string
+	// nu and elvish data the hook loads; with fast, also what the hook
+	// keeps of the project entered (see Fast).
+	Export(ops []Op, fast *Fast) (string, error)
 	// Validate parses code without running it.
 	Validate(code string) error
 }
@@ -56,17 +57,52 @@ func NameList() string {
 }
 
 // Hook renders the prompt hook for sh, calling the nixld binary at self.
-func Hook(sh Shell, self string) (string, error) {
-	code, err := templates.Render(sh.HookTemplate(), map[string]string{"Self": sh.Quote(self)})
+// tracked names the variables nixld tracks (hook.TrackedNames), which
+// the nu and elvish hooks compare with what nixld left them as.
+func Hook(sh Shell, self string, tracked []string) (string, error) {
+	data := map[string]any{"Self": sh.Quote(self), "Tracked": tracked}
+	if sh.Name() == "fish" {
+		// fish's hook is a string that bash and zsh read too (see
+		// hook.fish): its code holds no quote or backslash, and nixld's
+		// path goes in %-encoded.
+		code, err := templates.Render("hook-code.fish", nil)
+		if err != nil {
+			return "", err
+		}
+		if strings.ContainsAny(code, `'\`) {
+			return "", fmt.Errorf("hook-code.fish holds a quote or a backslash")
+		}
+		if strings.HasSuffix(self, "\n") {
+			// string collect drops it.
+			return "", fmt.Errorf("fish's hook can't call a nixld whose path ends in a newline")
+		}
+		data = map[string]any{"Self": percentEncode(self), "Code": code}
+	}
+	code, err := templates.Render(sh.HookTemplate(), data)
 	if err != nil {
 		return "", err
 	}
 	return checked(sh, code)
 }
 
+// percentEncode writes every byte of s but letters, digits and /._- as
+// %XX, which fish's string unescape --style=url reads back.
+func percentEncode(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("/._-", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
 // Export renders ops for sh, checked like Hook.
 func Export(sh Shell, ops []Op) (string, error) {
-	return checked(sh, sh.Export(ops))
+	return HookExport(sh, ops, nil)
 }
 
 // checked parses code before nixld prints it, wherever that costs no fork:

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nixld/nixld/hook"
 	"github.com/nixld/nixld/internal/testtools"
 	"github.com/nixld/nixld/shells"
 	"github.com/nixld/nixld/templates"
@@ -76,7 +77,7 @@ func applied(t testing.TB, sh shells.Shell, export string) string {
 	data, nixld := filepath.Join(dir, "export"), filepath.Join(dir, "nixld")
 	os.WriteFile(data, []byte(export), 0o644)
 	os.WriteFile(nixld, []byte("#!/bin/sh\nexec cat "+shells.Bash.Quote(data)+"\n"), 0o755)
-	hook, err := shells.Hook(sh, nixld)
+	hook, err := shells.Hook(sh, nixld, hook.TrackedNames())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,6 +236,13 @@ type rendered struct {
 	source bool
 }
 
+// fastFor is what a hook keeps of a project, with value everywhere.
+func fastFor(value string) *shells.Fast {
+	return &shells.Fast{Config: value + "/.nixld.toml", Content: value, Record: value + "/record", Trust: value,
+		Tracked: []string{"PATH", "LD_LIBRARY_PATH", "_NIXLD_STATE"},
+		Leave:   []shells.Op{{Name: "PATH", Value: value}, {Name: "_NIXLD_STATE", Unset: true}}, Left: []string{"nixld: left " + value}}
+}
+
 // renderAll renders every template for every shell it serves, with value
 // for every path, plus the export code of each shell.
 func renderAll(t *testing.T, value string) []rendered {
@@ -252,7 +260,7 @@ func renderAll(t *testing.T, value string) []rendered {
 	exportOps := []shells.Op{{Name: "PATH", Value: value + ":/usr/bin"}, {Name: "LD_LIBRARY_PATH", Unset: true}, {Name: "_NIXLD_STATE", Value: value}}
 	for _, name := range shells.Names {
 		sh, _ := shells.Get(name)
-		code, err := shells.Hook(sh, value)
+		code, err := shells.Hook(sh, value, hook.TrackedNames())
 		add(sh.HookTemplate(), sh, code, err, true)
 		if loadsData(sh) {
 			// Their exports are JSON, which roundTrip has their hooks load.
@@ -260,8 +268,13 @@ func renderAll(t *testing.T, value string) []rendered {
 		}
 		code, err = shells.Export(sh, exportOps)
 		add("export", sh, code, err, true)
+		code, err = shells.HookExport(sh, exportOps, fastFor(value))
+		add("fast."+sh.Name(), sh, code, err, true)
 	}
-	code, err := shells.Direnv(value)
+	// Part of hook.fish, which sources it with $_nixld_self set.
+	code, err := templates.Render("hook-code.fish", nil)
+	add("hook-code.fish", shells.Fish, code, err, false)
+	code, err = shells.Direnv(value)
 	add("direnv.bash", shells.Bash, code, err, true)
 	// Each way a shim runs its target (see hook.RenderShim).
 	q := shells.Bash.Quote
@@ -426,5 +439,115 @@ func TestQuoteRoundTripNotUTF8(t *testing.T) {
 	values := []string{"\xff", "caf\xe9", "a'\xfe\\b", "\xc3", "ok\x80\n"}
 	for _, sh := range []shells.Shell{shells.Bash, shells.Zsh} {
 		roundTrip(t, sh, values)
+	}
+}
+
+// TestFastReadsBack has each shell's hook keep a project whose config,
+// trust record and tracked variables hold every awkward value, and check,
+// with its own builtins, that they still hold them: yes (stay within the
+// project, leave out of it) as they are, no (run nixld) after the config,
+// the trust record or PATH changes by a byte, and out of the project
+// after any tracked variable does.
+func TestFastReadsBack(t *testing.T) {
+	dir := t.TempDir()
+	proj, sub, out := filepath.Join(dir, "proj"), filepath.Join(dir, "proj", "sub"), filepath.Join(dir, "out")
+	os.MkdirAll(sub, 0o755)
+	os.Mkdir(out, 0o755)
+	config, record := filepath.Join(proj, ".nixld.toml"), filepath.Join(dir, "record")
+	content, trust := strings.Join(hard, "\n"), strings.Join(hard, "'")+"\n"
+	// The tracked variables as the shell has them when it applies the
+	// export, which the hook keeps: every third unset.
+	values := map[string]string{}
+	for i, name := range hook.TrackedNames() {
+		switch {
+		case name == "PATH":
+			values[name] = "/usr/bin:/bin"
+		case i%3 != 2:
+			values[name] = hard[(7*i)%len(hard)] + "|" + hard[(11*i)%len(hard)]
+		}
+	}
+	fast := &shells.Fast{Config: config, Content: content, Record: record, Trust: trust, Tracked: hook.TrackedNames(),
+		Leave: []shells.Op{{Name: "_NIXLD_STATE", Unset: true}}, Left: []string{"nixld: left " + proj}}
+	// Code that sets name to value after the hook kept the project.
+	setVar := func(sh shells.Shell, name, value string) string {
+		format := map[string]string{"bash": "export %s=%s", "zsh": "export %s=%s", "fish": "set -gx %s %s",
+			"nu": "$env.%s = %s", "elvish": "set-env %s %s"}[sh.Name()]
+		return fmt.Sprintf(format, name, sh.Quote(value))
+	}
+	// PATH changed after the hook kept the project.
+	setPath := map[string]string{"bash": "PATH=/bin:/usr/bin", "zsh": "PATH=/bin:/usr/bin", "fish": "set -gx PATH /bin /usr/bin",
+		"nu": "$env.PATH = ['/bin' '/usr/bin']", "elvish": "set-env PATH /bin:/usr/bin"}
+	// What each shell prints in $DIR: stay, leave, or nixld.
+	check := map[string]string{
+		"bash":   `cd "$DIR" && if ! _nixld_moved; then echo nixld; elif [[ -n ${_nixld_config} ]]; then echo stay; else echo leave; fi`,
+		"zsh":    `cd "$DIR" && if ! _nixld_moved; then echo nixld; elif [[ -n ${_nixld_config} ]]; then echo stay; else echo leave; fi`,
+		"fish":   `cd $DIR; and if not _nixld_moved; echo nixld; else if set -q _nixld_config; echo stay; else; echo leave; end`,
+		"nu":     `cd $env.DIR; print (_nixld_moved $env._nixld_kept)`,
+		"elvish": `cd $E:DIR; _nixld_moved $_nixld_kept[0]; echo $_nixld_place`,
+	}
+	for _, name := range shells.Names {
+		sh, _ := shells.Get(name)
+		code, err := shells.HookExport(sh, nil, fast)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run := func(what, in, want, post string, env ...string) {
+			t.Helper()
+			os.Remove(filepath.Join(sub, ".nixld.toml"))
+			os.WriteFile(config, []byte(content), 0o644)
+			os.WriteFile(record, []byte(trust), 0o644)
+			for _, kv := range env {
+				if file, text, ok := strings.Cut(kv, "\x00"); ok {
+					os.WriteFile(file, []byte(text), 0o644)
+				}
+			}
+			script := applied(t, sh, code)
+			if !loadsData(sh) {
+				hook, err := shells.Hook(sh, "/nonexistent/nixld", hook.TrackedNames())
+				if err != nil {
+					t.Fatal(err)
+				}
+				script = hook + "\n" + code
+			}
+			a := argv(sh, script+"\n"+post+"\n"+check[name]+"\n")
+			cmd := exec.Command(a[0], a[1:]...)
+			cmd.Env = []string{"HOME=" + dir, "DIR=" + in, "TERM=dumb", "NIXLD_QUIET=1"}
+			for k, v := range values {
+				cmd.Env = append(cmd.Env, k+"="+v)
+			}
+			for _, kv := range env {
+				if !strings.Contains(kv, "\x00") {
+					cmd.Env = append(cmd.Env, kv)
+				}
+			}
+			got, err := cmd.CombinedOutput()
+			if g := strings.TrimSpace(string(got)); err != nil || g != want {
+				t.Errorf("%s, %s in %s: %q (%v), want %s", name, what, filepath.Base(in), g, err, want)
+			}
+		}
+		for _, in := range []string{proj, sub, out} {
+			kept := map[string]string{proj: "stay", sub: "stay", out: "leave"}[in]
+			run("as kept", in, kept, "")
+			run("config edited", in, "nixld", "", config+"\x00"+content+" ")
+			run("config shortened", in, "nixld", "", config+"\x00"+content[:len(content)-1])
+			run("config with a NUL more", in, "nixld", "", config+"\x00"+content+"\x00x")
+			run("config emptied", in, "nixld", "", config+"\x00")
+			run("trust record rewritten", in, "nixld", "", record+"\x00"+strings.ToUpper(trust))
+			run("PATH changed", in, "nixld", setPath[name])
+			if in != out {
+				run("a nearer .nixld.toml", in, map[string]string{proj: "stay", sub: "nixld"}[in], "", filepath.Join(sub, ".nixld.toml")+"\x00")
+			}
+			for _, name := range hook.TrackedNames() {
+				if name == "PATH" {
+					continue
+				}
+				// Within the project no other variable matters.
+				want := map[string]string{proj: "stay", sub: "stay", out: "nixld"}[in]
+				run(name+" changed", in, want, setVar(sh, name, values[name]+"x"))
+			}
+			// The variables as the shell has them when it applies the
+			// export are what the hook keeps, whatever they are.
+			run("every variable other at the start", in, kept, "", "UV_PYTHON=other", "_NIXLD_DIRENV=")
+		}
 	}
 }

@@ -1,7 +1,12 @@
 # nixld hook for elvish, in ~/.config/elvish/rc.elv:
 #   eval (nixld hook elvish | slurp)
-# Runs nixld only on a prompt whose directory changed, and outside
-# projects not even then.
+# Runs nixld only on a prompt whose directory changed, and then only
+# where a project is: outside projects, and within or out of one it
+# entered, a cd runs nixld only when something it depends on changed.
+
+# bash, fish and nu, given this, stop at the next line (nu right after
+# it), and show it.
+nop &text='nixld: this hook is for elvish; for another shell, see nixld hook --help'; nop (put)
 use path
 use str
 
@@ -11,8 +16,40 @@ var _nixld_path = ''
 # prompt only looks the key up: in elvish a comparison captures output,
 # which costs more than all the rest of a prompt here.
 var _nixld_seen = [&]
+# The project nixld entered, as the hook keeps it (see _nixld_keep): a
+# list of at most one, which a cd outside projects loops over without a
+# capture.
+var _nixld_kept = []
 
 # Functions come before their callers: elvish resolves names as it compiles.
+
+# Applies changes, {set: {NAME: value}, unset: [NAME]}: an export, or the
+# leave nixld computed while entering.
+fn _nixld_apply {|changes|
+  each {|name| unset-env $name } $changes[unset]
+  keys $changes[set] | each {|name| set-env $name $changes[set][$name] }
+}
+
+# The variables nixld tracks, joined by NULs (which no variable holds),
+# as the key _nixld_moved looks up.
+fn _nixld_tracked {
+  put {{range $i, $name := .Tracked}}{{if $i}}"\x00"{{end}}$E:{{$name}}{{end}}
+}
+
+# Keeps what nixld gave of the project entered, changes[keep]: {config,
+# content, record, trust, leave, left}, with the variables nixld tracks,
+# as the export left them, and the two files' contents each made the one
+# key of a map, which _nixld_moved looks up. Null keeps nothing.
+fn _nixld_keep {|changes|
+  set _nixld_kept = []
+  var k = $changes[keep]
+  if (eq $k $nil) {
+    return
+  }
+  var places = [&$k[config]=stay &''=leave]
+  set _nixld_kept = [[&config=$k[config] &record=$k[record] &leave=$k[leave] &left=$k[left] &places=$places
+      &same=[&stay=[&$E:PATH=$true] &leave=[&(_nixld_tracked)=$true]] &files=[&$k[content]"\x00"$k[trust]=$true]]]
+}
 
 # Moves the environment to nixld's state for $pwd. nixld prints data,
 # {set: {NAME: value}, unset: [NAME]}, which this loads as it is. When
@@ -21,8 +58,8 @@ var _nixld_seen = [&]
 fn _nixld_export {
   try {
     var changes = ({{.Self}} export elvish | from-json)
-    each {|name| unset-env $name } $changes[unset]
-    keys $changes[set] | each {|name| set-env $name $changes[set][$name] }
+    _nixld_apply $changes
+    _nixld_keep $changes
   } catch e {
     if (not (has-key $e[reason] exit-status)) {
       # elvish shows a Go error as <unknown message>.
@@ -31,11 +68,11 @@ fn _nixld_export {
   }
 }
 
-# Whether $pwd or a directory above it holds a regular .nixld.toml, found
-# as nixld finds it (symlinks followed), with builtins only: a cd outside
-# projects forks nothing. A long path (over 1,000 bytes) is left to nixld,
-# which says whether it is too long.
-fn _nixld_find {
+# The nearest regular .nixld.toml at or above $pwd, found as nixld finds
+# it (symlinks followed), with builtins only: a cd outside projects forks
+# nothing. '' for none. A long path (over 1,000 bytes) is left to nixld,
+# which says whether it is too long: $nil.
+fn _nixld_nearest {
   # Slicing fails for a path under 1,000 bytes; unlike a comparison it
   # captures no output.
   var long = $false
@@ -45,7 +82,7 @@ fn _nixld_find {
   } catch {
   }
   if $long {
-    put $true
+    put $nil
     return
   }
   # Every ancestor's .nixld.toml, nearest first, built without output
@@ -59,17 +96,70 @@ fn _nixld_find {
   }
   for config $configs {
     if (path:is-regular &follow-symlink $config) {
-      put $true
+      # As nixld names it: in / it is built as //.nixld.toml.
+      put (path:clean $config)
       return
     }
   }
-  put $false
+  put ''
 }
+
+# Where a cd with kept, the project nixld entered, goes, found with
+# builtins only and left in _nixld_place: stay within the project while
+# the nearest .nixld.toml is still its own, it and its trust record read
+# back as entering read them, and PATH is as entering left it; leave, as
+# nixld computed then, where there is no .nixld.toml at all, the files
+# are as they were and every variable nixld tracks is as entering left
+# it; nixld for anything else (an edit, allow, deny, a nearer
+# .nixld.toml, PATH changed, or out of the project another tracked
+# variable). Each test is a map lookup, which fails without capturing
+# output: kept[same] is, per place, the key of the variables that place
+# compares. elvish 0.19 has no os:stat to bound a read by: a regular file
+# is read whole, once, before nixld (which reads at most 1 MiB) takes
+# over.
+var _nixld_place = nixld
+fn _nixld_moved {|kept|
+  set _nixld_place = nixld
+  var found = (_nixld_nearest)
+  try {
+    var place = $kept[places][$found]
+    var _ = $kept[same][$place][[&stay=$E:PATH &leave={{range $i, $name := .Tracked}}{{if $i}}"\x00"{{end}}$E:{{$name}}{{end}}][$place]]
+    if (not (path:is-regular $kept[config])) {
+      fail 'not a regular file'
+    }
+    var _ = $kept[files][(slurp < $kept[config])"\x00"(slurp < $kept[record])]
+    set _nixld_place = $place
+  } catch {
+  }
+}
+
+# What the hook does for each place (see _nixld_moved), looked up rather
+# than compared; each but nixld's says the cd is done.
+var _nixld_done = $false
+var _nixld_moves = [&nixld={|kept| } &stay={|kept|
+    set _nixld_kept = [$kept]
+    set _nixld_done = $true
+  } &leave={|kept|
+    _nixld_apply $kept[leave]
+    # Said unless $NIXLD_QUIET is set.
+    try {
+      each {|line| echo $line >&2 } [&''=$kept[left]][$E:NIXLD_QUIET]
+    } catch {
+    }
+    set _nixld_done = $true
+  }]
 
 fn _nixld_hook {
   if (not-eq $_nixld_pwd $pwd) {
     set _nixld_pwd = $pwd
-    if (or (not-eq $E:_NIXLD_STATE '') (_nixld_find)) {
+    set _nixld_done = $false
+    for kept $_nixld_kept {
+      set _nixld_kept = []
+      _nixld_moved $kept
+      $_nixld_moves[$_nixld_place] $kept
+    }
+    if $_nixld_done {
+    } elif (or (not-eq $E:_NIXLD_STATE '') (not-eq (_nixld_nearest) '')) {
       _nixld_export
     }
   } elif (and (eq $E:_NIXLD_STATE '') (not-eq $_nixld_path $E:PATH)) {
@@ -94,6 +184,7 @@ fn nixld {|@args|
   } finally {
     set _nixld_pwd = ''
     set _nixld_seen = [&]
+    set _nixld_kept = []
   }
 }
 

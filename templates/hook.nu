@@ -1,9 +1,15 @@
+{{define "tracked"}}{ {{- range $i, $name := .}}{{if $i}}, {{end}}{{$name}}: $env.{{$name}}?{{end}}}{{end -}}
 # nixld hook for nushell. Save it, and source it from config.nu, as zoxide
 # and starship are (again after upgrading nixld, or in env.nu each time):
 #   mkdir ~/.cache/nixld; nixld hook nu | save -f ~/.cache/nixld/init.nu
 #   source ~/.cache/nixld/init.nu
 # nixld runs only when the directory changed (an env_change hook on PWD),
-# and outside projects not even then. $env.LAST_EXIT_CODE is kept.
+# and then only where a project is: outside projects, and within or out
+# of one it entered, a cd runs nixld only when something it depends on
+# changed. $env.LAST_EXIT_CODE is kept.
+
+# bash, fish and elvish, given this, stop at the next line, and show it.
+let _nixld_hint = ($"nixld: this hook is for nu; for another shell, see \(nixld hook --help)")
 
 # Moves the environment to nixld's state for $env.PWD. nixld prints data,
 # {set: {NAME: value}, unset: [NAME]} with PATH as a list, which this
@@ -21,19 +27,86 @@ def --env _nixld_export [] {
     null
   }
   if $changes != null {
-    hide-env --ignore-errors ...$changes.unset
-    load-env $changes.set
+    _nixld_apply $changes
+    _nixld_keep $changes.keep?
   }
   # nixld failing (as it does, saying why, where it cannot enter) must not
   # show as the user's last command failing.
   $env.LAST_EXIT_CODE = $status
 }
 
-# The env_change hook on PWD: nixld runs where a project is or was active.
+# Applies changes, {set: {NAME: value}, unset: [NAME]}: an export, or the
+# leave nixld computed while entering.
+def --env _nixld_apply [changes: record] {
+  hide-env --ignore-errors ...$changes.unset
+  load-env $changes.set
+}
+
+# Keeps what nixld gave of the project entered, {config, content, record,
+# trust, leave, left}, with the variables nixld tracks as the export left
+# them (same; see _nixld_moved), in $env._nixld_kept: a record, which nu
+# never gives programs. Null forgets it.
+def --env _nixld_keep [keep] {
+  if $keep == null {
+    hide-env --ignore-errors _nixld_kept
+  } else {
+    $env._nixld_kept = $keep | update content { into binary } | update trust { into binary }
+    | insert same {{template "tracked" .Tracked}}
+  }
+}
+
+# The env_change hook on PWD: nixld runs where a project is or was
+# active, unless the project it entered lets the hook follow the cd by
+# itself.
 def --env _nixld_hook [] {
-  if ($env._NIXLD_STATE? | is-not-empty) or (_nixld_find) {
+  let kept = $env._nixld_kept?
+  if $kept != null {
+    match (_nixld_moved $kept) {
+      'stay' => { return }
+      'leave' => {
+        _nixld_apply $kept.leave
+        if ($env.NIXLD_QUIET? | is-empty) {
+          $kept.left | each {|line| print -e $line } | ignore
+        }
+        hide-env _nixld_kept
+        return
+      }
+    }
+    hide-env _nixld_kept
+  }
+  if ($env._NIXLD_STATE? | is-not-empty) or (_nixld_nearest) != '' {
     _nixld_export
   }
+}
+
+# What a cd with the project nixld entered needs, with builtins only:
+# stay within it while the nearest .nixld.toml is still its own, it and
+# its trust record read back as entering read them, and PATH is as
+# entering left it; leave, as nixld computed then, where there is no
+# .nixld.toml at all, the files are as they were and every variable nixld
+# tracks is as entering left it; anything else (an edit, allow, deny, a
+# nearer .nixld.toml, PATH changed, or out of the project another tracked
+# variable) needs nixld.
+def _nixld_moved [kept: record] {
+  let found = _nixld_nearest
+  let same = if $found == $kept.config {
+    $env.PATH? == $kept.same.PATH?
+  } else {
+    $found == '' and {{template "tracked" .Tracked}} == $kept.same
+  }
+  if not $same {
+    return 'nixld'
+  }
+  # A regular file (a symlink's target may change), which reads back as
+  # entering read it, as does the trust record: byte for byte, and at
+  # most one byte more than nixld keeps.
+  let same = ($kept.config | path type) == 'file' and (try {
+    (open --raw $kept.config | take 65537) == $kept.content and (open --raw $kept.record | take 65537) == $kept.trust
+  } catch { false })
+  if not $same {
+    return 'nixld'
+  }
+  if $found == '' { 'leave' } else { 'stay' }
 }
 
 # The env_change hook on PATH: with no project here, a venv's deactivate
@@ -48,23 +121,23 @@ def --env _nixld_path_hook [] {
   }
 }
 
-# Whether $env.PWD or a directory above it holds a regular .nixld.toml,
-# found as nixld finds it (symlinks followed), with builtins only: a cd
-# outside projects forks nothing. A long path (over 1,000 characters,
-# which may be 4,000 bytes) is left to nixld, which knows its byte length.
-def _nixld_find [] {
+# The nearest regular .nixld.toml at or above $env.PWD, found as nixld
+# finds it (symlinks followed), with builtins only: a cd outside projects
+# forks nothing. '' for none. A long path (over 1,000 characters, which
+# may be 4,000 bytes) is left to nixld, which knows its byte length: null.
+def _nixld_nearest [] {
   mut dir = $env.PWD
   if ($dir | str length) >= 1000 {
-    return true
+    return null
   }
   loop {
     let config = $dir | path join '.nixld.toml'
     # path exists follows symlinks; path expand resolves them for path type.
     if ($config | path exists) and ($config | path expand | path type) == 'file' {
-      return true
+      return $config
     }
     if $dir == '/' {
-      return false
+      return ''
     }
     $dir = $dir | path dirname
   }
@@ -77,6 +150,7 @@ def _nixld_find [] {
 # the hook.
 def --env --wrapped nixld [...args] {
   $env._nixld = {calls: (($env._nixld?.calls? | default 0) + 1)}
+  hide-env --ignore-errors _nixld_kept
   with-env {NIXLD_HOOK: 'nu'} { run-external {{.Self}} ...$args }
 }
 
@@ -92,3 +166,4 @@ def --env _nixld_install [name: string, hook: closure] {
 _nixld_install PWD {|before, after| _nixld_hook }
 _nixld_install _nixld {|before, after| _nixld_hook }
 _nixld_install PATH {|before, after| _nixld_path_hook }
+hide-env --ignore-errors _nixld_kept

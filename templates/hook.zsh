@@ -1,64 +1,133 @@
 # nixld hook for zsh: eval "$(nixld hook zsh)" in ~/.zshrc.
-# Runs nixld only on a prompt whose directory changed, and outside projects
-# not even then. Past the first test each function runs with zsh's own
-# options (emulate -L zsh), whatever the user set: ksh_arrays,
-# sh_word_split, warn_create_global, even emulate sh. zsh itself restores
-# $? between precmd functions, and err_exit never sees a failure, since
-# the hook returns 0.
-_nixld_hook() {
-  if [[ ${_nixld_pwd-} != "${PWD}" ]]; then
-    \builtin emulate -L zsh
-    \builtin typeset -g _nixld_pwd="${PWD}"
-    if [[ -n ${_NIXLD_STATE-} ]] || _nixld_find; then
-      # Ctrl-C during a package build is nixld's to handle (it stops the
-      # build and enters without it): ignored until this returns, as
-      # emulate -L keeps traps local.
-      \builtin trap '' INT
-      \builtin eval "$({{.Self}} export zsh)"
-    fi
-  elif [[ -z ${_NIXLD_STATE-} && ${_nixld_path-} != "${PATH}" ]]; then
-    # No project here, and PATH changed: a venv's deactivate may have put
-    # a left project's shims back. nixld takes them out; at most once per
-    # change of PATH. Those of direnv's `use nixld` ($_NIXLD_DIRENV) stay:
-    # direnv takes them out itself.
-    \builtin emulate -L zsh
-    \builtin typeset -g _nixld_path="${PATH}"
-    if [[ ${PATH//"${_NIXLD_DIRENV-}"/} == *"/nixld/shims/"* ]]; then
-      \builtin eval "$({{.Self}} export zsh)"
-    fi
+# Runs nixld only on a prompt whose directory changed, and then only
+# where a project is: outside projects, and within or out of one it
+# entered, a cd runs nixld only when something it depends on changed.
+# Past the first test each function runs with zsh's own options
+# (emulate -L zsh), whatever the user set: ksh_arrays, sh_word_split,
+# warn_create_global, even emulate sh. zsh itself restores $? between
+# precmd functions, and err_exit never sees a failure, since the hook
+# returns 0.
+#
+# fish, nu and elvish, which parse all of this before running any of it,
+# stop at the next line, and show it.
+# shellcheck disable=SC2194,SC2249 # a constant word, for those parsers alone
+case x in x) : 'nixld: this hook is for zsh. fish: nixld hook fish | source; elvish: eval (nixld hook elvish | slurp); nu: see nixld hook --help' ;; esac
+# bash parses the if before it runs it: in another shell the hook
+# installs nothing and says which line to use.
+# shellcheck disable=SC2292 # a test any sh-like shell runs
+if [ -z "${ZSH_VERSION-}" ]; then
+  # shellcheck disable=SC2016 # a command to type, not to run
+  if [ -n "${BASH_VERSION-}" ]; then
+    \printf '%s\n' 'nixld: this is nixld'\''s hook for zsh, but this shell is bash: use eval "$(nixld hook bash)" in ~/.bashrc' >&2
+  else
+    \printf '%s\n' 'nixld: this is nixld'\''s hook for zsh, but this shell is not zsh: see nixld hook --help' >&2
   fi
-  \builtin return 0
-}
-# Whether $PWD or a directory above it holds a regular .nixld.toml, found
-# as nixld finds it (logical path, symlinks followed), with builtins only:
-# a cd outside projects forks nothing. A long path (over 1,000 characters,
-# which may be 4,000 bytes) is left to nixld, which knows its byte length.
-# It runs under _nixld_hook's options.
-_nixld_find() {
-  \builtin local dir="${PWD}"
-  ((${#dir} < 1000)) || \builtin return 0
-  while [[ -n ${dir} ]]; do
-    [[ -f ${dir}/.nixld.toml ]] && \builtin return 0
-    dir=${dir%/*}
-  done
-  [[ -f /.nixld.toml ]]
-}
-# Re-evaluate the directory after any nixld command (allow, deny, init...);
-# NIXLD_HOOK tells nixld doctor that this shell has the hook.
-nixld() {
-  \builtin emulate -L zsh
-  NIXLD_HOOK=zsh {{.Self}} "$@"
-  \builtin local __nixld_status=$?
-  \builtin typeset -g _nixld_pwd=
-  \builtin return "${__nixld_status}"
-}
-_nixld_install() {
-  \builtin emulate -L zsh
-  \builtin unset _nixld_pwd
-  \builtin typeset -ga precmd_functions
-  if ((${precmd_functions[(Ie)_nixld_hook]} == 0)); then
-    precmd_functions=(_nixld_hook "${precmd_functions[@]}")
-  fi
-}
-_nixld_install
-\builtin unfunction _nixld_install
+else
+  _nixld_hook() {
+    if [[ ${_nixld_pwd-} != "${PWD}" ]]; then
+      \builtin emulate -L zsh
+      \builtin typeset -g _nixld_pwd="${PWD}"
+      if [[ -n ${_nixld_config-} ]]; then
+        _nixld_moved && \builtin return 0
+        _nixld_config=
+      fi
+      if [[ -n ${_NIXLD_STATE-} ]] || _nixld_find; then
+        # Ctrl-C during a package build is nixld's to handle (it stops
+        # the build and enters without it): ignored until this returns,
+        # as emulate -L keeps traps local.
+        \builtin trap '' INT
+        \builtin eval "$({{.Self}} export zsh)"
+      fi
+    elif [[ -z ${_NIXLD_STATE-} && ${_nixld_path-} != "${PATH}" ]]; then
+      # No project here, and PATH changed: a venv's deactivate may have
+      # put a left project's shims back. nixld takes them out; at most
+      # once per change of PATH. Those of direnv's `use nixld`
+      # ($_NIXLD_DIRENV) stay: direnv takes them out itself.
+      \builtin emulate -L zsh
+      \builtin typeset -g _nixld_path="${PATH}"
+      if [[ ${PATH//"${_NIXLD_DIRENV-}"/} == *"/nixld/shims/"* ]]; then
+        \builtin eval "$({{.Self}} export zsh)"
+      fi
+    fi
+    \builtin return 0
+  }
+  # Whether $PWD or a directory above it holds a regular .nixld.toml,
+  # found as nixld finds it (logical path, symlinks followed), with
+  # builtins only: a cd outside projects forks nothing. The nearest goes
+  # to _nixld_found. A long path (over 1,000 characters, which may be
+  # 4,000 bytes) is left to nixld, which knows its byte length: it may
+  # hold one, which is none the hook can name. It runs under
+  # _nixld_hook's options.
+  _nixld_find() {
+    \builtin local dir="${PWD%/}"
+    _nixld_found=
+    ((${#dir} < 1000)) || \builtin return 0
+    while [[ -n ${dir} ]]; do
+      if [[ -f ${dir}/.nixld.toml ]]; then
+        _nixld_found=${dir}/.nixld.toml
+        \builtin return 0
+      fi
+      dir=${dir%/*}
+    done
+    [[ -f /.nixld.toml ]] && _nixld_found=/.nixld.toml
+  }
+  # Follows a cd with the project nixld entered (_nixld_config and the
+  # rest, which nixld export gave) without nixld, where that needs none:
+  # within the project nothing is to be done while the nearest
+  # .nixld.toml is still its own, it and its trust record read back as
+  # entering read them, and PATH is as entering left it; out of any
+  # project, with the files as they were and every variable nixld tracks
+  # as entering left it, leaving is what nixld computed then. Anything
+  # else (an edit, allow, deny, a nearer .nixld.toml, PATH changed, or out
+  # of the project another tracked variable) fails, and nixld runs. It runs
+  # under _nixld_hook's options.
+  _nixld_moved() {
+    if _nixld_find; then
+      [[ ${_nixld_found} == "${_nixld_config}" && ${PATH-} == "${_nixld_entered_path}" ]] && _nixld_unchanged
+    elif _nixld_same && _nixld_unchanged; then
+      _nixld_leave
+      if [[ -n ${_nixld_left} && -z ${NIXLD_QUIET-} ]]; then
+        \builtin printf '%s\n' "${_nixld_left}" >&2
+      fi
+      _nixld_config=
+    else
+      \builtin return 1
+    fi
+  }
+  # Whether the project's .nixld.toml is still a regular file (no symlink,
+  # whose target may change) and it and the trust record read back as
+  # entering read them, byte for byte: one read(2) each, of one byte
+  # more than nixld keeps (sysread says 5 at the end of an empty file).
+  # Without zsh/system, nixld runs.
+  _nixld_unchanged() {
+    \builtin local text
+    ((${+builtins[sysread]})) || \builtin return 1
+    [[ -f ${_nixld_config} && ! -L ${_nixld_config} ]] || \builtin return 1
+    { \builtin sysread -s 65537 text <"${_nixld_config}"; } 2>/dev/null
+    (($? == 0 || $? == 5)) && [[ ${text} == "${_nixld_content}" ]] || \builtin return 1
+    text=
+    { \builtin sysread -s 65537 text <"${_nixld_record}"; } 2>/dev/null
+    (($? == 0 || $? == 5)) && [[ ${text} == "${_nixld_trust}" ]]
+  }
+  # Re-evaluate the directory after any nixld command (allow, deny,
+  # init...), with nixld; NIXLD_HOOK tells nixld doctor that this shell
+  # has the hook.
+  nixld() {
+    \builtin emulate -L zsh
+    NIXLD_HOOK=zsh {{.Self}} "$@"
+    \builtin local __nixld_status=$?
+    \builtin typeset -g _nixld_pwd= _nixld_config=
+    \builtin return "${__nixld_status}"
+  }
+  _nixld_install() {
+    \builtin emulate -L zsh
+    \builtin unset _nixld_pwd _nixld_config
+    \builtin zmodload -F zsh/system b:sysread 2>/dev/null
+    \builtin typeset -ga precmd_functions
+    if ((${precmd_functions[(Ie)_nixld_hook]} == 0)); then
+      precmd_functions=(_nixld_hook "${precmd_functions[@]}")
+    fi
+  }
+  _nixld_install
+  \builtin unfunction _nixld_install
+fi

@@ -14,7 +14,7 @@ import (
 	"text/template"
 )
 
-//go:embed hook.bash hook.zsh hook.fish hook.nu hook.elv direnv.bash direnv-env.bash shim.bash
+//go:embed hook.bash hook.zsh hook.fish hook-code.fish hook.nu hook.elv fast.bash fast.zsh fast.fish direnv.bash direnv-env.bash shim.bash
 var files embed.FS
 
 // parsed holds the templates parsed so far: a command parses only the one

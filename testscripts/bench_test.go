@@ -13,7 +13,10 @@ package testscripts
 // mise.toml's [env].
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,8 +77,10 @@ def --env __run [hook, ...args] {
 }
 # Run once a hook is installed, outside the timed loops: nu keeps its
 # hooks at hand, where reading $env.config (or $env) would copy it every
-# time.
+# time. The next prompt runs every env_change hook, as a new nu's first
+# prompt does (before is null there).
 def --env __check [] {
+  $env.__seen = {}
   let names = $env.config.hooks.env_change? | default {} | columns
   if ($names | any {|name| $name not-in $watched }) {
     error make {msg: $"add to nuWatched: ($names)"}
@@ -256,8 +261,7 @@ var timings = map[string]timing{
 
 // loop returns shell code that runs the phases n times, each phase a
 // command followed by firing the prompt, and prints the microseconds
-// spent in each phase. fish has no clock without a fork, so it times the
-// whole loop and shares it evenly between the phases.
+// spent in each phase. fish has no clock without a fork: see measureFish.
 func loop(sh string, phases []string, n int) string {
 	phases = slices.Clone(phases)
 	for i, p := range phases {
@@ -266,25 +270,21 @@ func loop(sh string, phases []string, n int) string {
 		}
 	}
 	var body strings.Builder
-	if t, ok := timings[sh]; ok {
-		for i, p := range phases {
-			fmt.Fprintf(&body, t.phase, i+t.first, p, firePrompt[sh])
-		}
-		zeros := strings.TrimSpace(strings.Repeat(t.zero+" ", len(phases)))
-		return fmt.Sprintf(t.frame, zeros, n, body.String())
+	t := timings[sh]
+	for i, p := range phases {
+		fmt.Fprintf(&body, t.phase, i+t.first, p, firePrompt[sh])
 	}
-	// fish: the whole loop, shared evenly.
-	for _, p := range phases {
-		fmt.Fprintf(&body, "%s; %s\n", p, firePrompt[sh])
-	}
-	return fmt.Sprintf("set s (date +%%s%%N)\nfor i in (seq %d)\n%send\nset e (date +%%s%%N)\nset per (math --scale 0 \"($e - $s) / 1000 / %d\")\necho (string repeat -n %d \"$per \")\n",
-		n, body.String(), len(phases), len(phases))
+	zeros := strings.TrimSpace(strings.Repeat(t.zero+" ", len(phases)))
+	return fmt.Sprintf(t.frame, zeros, n, body.String())
 }
 
 // measure times each phase in shell sh: the loop is timed bare, then the
 // hook is installed, a prompt fired in start, and the loop timed again.
 func (b *bench) measure(tb testing.TB, sh, hook, start string, phases []string, n int) loopCost {
 	tb.Helper()
+	if sh == "fish" {
+		return b.measureFish(tb, hook, start, phases, n)
+	}
 	script := preamble(sh) + loop(sh, phases, n) + "cd " + start + "\n" + hook + "\n" + firePrompt[sh] + "\n" + loop(sh, phases, n)
 	cmd := exec.Command(runCode[sh][0], append(runCode[sh][1:], script)...)
 	cmd.Dir, cmd.Env = start, b.env
@@ -311,6 +311,59 @@ func (b *bench) measure(tb testing.TB, sh, hook, start string, phases []string, 
 		}
 		c.bare[i] = time.Duration(x * 1000 / float64(n))
 		c.hooked[i] = time.Duration(y * 1000 / float64(n))
+	}
+	return c
+}
+
+// measureFish is measure for fish, which has no clock without a fork:
+// its loops say "t" on stdout before each phase and after the last, and
+// wait for this process's answer on stdin, so that this process's clock
+// times each phase as the "t"s arrive. What one exchange costs is the same
+// in the loop without the hook and in the one with it.
+func (b *bench) measureFish(tb testing.TB, hook, start string, phases []string, n int) loopCost {
+	tb.Helper()
+	var body strings.Builder
+	for _, p := range phases {
+		fmt.Fprintf(&body, "echo t; read -l ack\n%s\n%s\n", p, firePrompt["fish"])
+	}
+	loop := fmt.Sprintf("echo loop; read -l ack\nfor i in (seq %d)\n%send\necho t; read -l ack\n", n, body.String())
+	script := loop + "cd " + start + "\n" + hook + "\n" + firePrompt["fish"] + "\n" + loop + "echo done\n"
+	cmd := exec.Command(runCode["fish"][0], append(runCode["fish"][1:], script)...)
+	cmd.Dir, cmd.Env = start, b.env
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	in, err1 := cmd.StdinPipe()
+	out, err2 := cmd.StdoutPipe()
+	if err := errors.Join(err1, err2, cmd.Start()); err != nil {
+		tb.Fatal(err)
+	}
+	// Each loop's times, bare then hooked.
+	var times [][]time.Time
+	lines := bufio.NewScanner(out)
+	for lines.Scan() {
+		switch lines.Text() {
+		case "loop":
+			times = append(times, nil)
+		case "t":
+			if len(times) > 0 {
+				times[len(times)-1] = append(times[len(times)-1], time.Now())
+			}
+		default:
+			continue
+		}
+		if _, err := io.WriteString(in, "\n"); err != nil {
+			tb.Fatalf("fish with %s: %v\n%s", hook, err, stderr.String())
+		}
+	}
+	in.Close()
+	if err := cmd.Wait(); err != nil || len(times) != 2 || len(times[0]) != n*len(phases)+1 || len(times[1]) != len(times[0]) {
+		tb.Fatalf("fish with %s: %v, %d loops\n%s", hook, err, len(times), stderr.String())
+	}
+	c := loopCost{make([]time.Duration, len(phases)), make([]time.Duration, len(phases))}
+	for k := 1; k < len(times[0]); k++ {
+		i := (k - 1) % len(phases)
+		c.bare[i] += times[0][k].Sub(times[0][k-1]) / time.Duration(n)
+		c.hooked[i] += times[1][k].Sub(times[1][k-1]) / time.Duration(n)
 	}
 	return c
 }
@@ -463,21 +516,22 @@ func BenchmarkPeers(b *testing.B) {
 				hook := bn.setup(b, sh, tool)
 				return bn.best(b, sh, hook, bn.out2, []string{"cd " + bn.out1, "cd " + bn.out2})[0]
 			})
+			add("cd within a project", sh, toolNames, func(tool string) time.Duration {
+				bn := newBench(b, nil)
+				hook := bn.setup(b, sh, tool)
+				return bn.best(b, sh, hook, bn.proj, []string{"cd " + bn.proj + "/sub", "cd " + bn.proj})[0]
+			})
+			// Each turn enters the project, as it must to leave it, and
+			// moves within it (the process that entered has gone by
+			// then); the row is the leaving alone.
+			add("cd out of a project", sh, toolNames, func(tool string) time.Duration {
+				bn := newBench(b, nil)
+				hook := bn.setup(b, sh, tool)
+				return bn.best(b, sh, hook, bn.out2, []string{"cd " + bn.proj, "cd " + bn.proj + "/sub", "cd " + bn.out2})[2]
+			})
 		})
 	}
 	part("bash-enter", func(b *testing.B) {
-		// One loop measures all three: the first row runs it.
-		inOut := map[string][]time.Duration{}
-		for i, what := range []string{"cd into a project", "cd within a project", "cd out of a project"} {
-			add(what, "bash", toolNames, func(tool string) time.Duration {
-				if i == 0 {
-					bn := newBench(b, nil)
-					hook := bn.setup(b, "bash", tool)
-					inOut[tool] = bn.best(b, "bash", hook, bn.out2, []string{"cd " + bn.proj, "cd " + bn.proj + "/sub", "cd " + bn.out2})
-				}
-				return inOut[tool][i]
-			})
-		}
 		enter := func(extraPath []string, extraEnv ...string) func(tool string) time.Duration {
 			return func(tool string) time.Duration {
 				bn := newBench(b, extraPath, extraEnv...)
@@ -485,6 +539,7 @@ func BenchmarkPeers(b *testing.B) {
 				return bn.best(b, "bash", hook, bn.out2, []string{"cd " + bn.proj, "cd " + bn.out2})[0]
 			}
 		}
+		add("cd into a project", "bash", toolNames, enter(nil))
 		for _, n := range []int{100, 500} {
 			start := time.Now()
 			dirs := storeDirs(b, n)

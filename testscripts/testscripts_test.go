@@ -192,6 +192,12 @@ func setup(e *testscript.Env) error {
 	e.Setenv("PROBE", w.probe)
 	e.Setenv("WITHPACKAGES", w.withPackages)
 	e.Setenv("NIXOS_LIBS", w.nixosLibs)
+	// nu, which test.sh's cache may hold, off the scripts' PATH.
+	nu, err := exec.LookPath("nu")
+	if err != nil {
+		return err
+	}
+	e.Setenv("NU", nu)
 	e.Setenv("TERM", "dumb")
 	e.Setenv("LANG", "C.UTF-8")
 	// The rc files a user would write; scripts may replace them. Each

@@ -78,8 +78,8 @@ func TestHookWalkMatchesNixld(t *testing.T) {
 		"bash":   `eval "$(` + w.nixld + ` hook bash)"; cd -- "$WALK_DIR" && { _nixld_find && echo yes || echo no; }`,
 		"zsh":    `eval "$(` + w.nixld + ` hook zsh)"; cd -- "$WALK_DIR" && { _nixld_find && echo yes || echo no; }`,
 		"fish":   w.nixld + ` hook fish | source; cd $WALK_DIR; and if _nixld_find; echo yes; else; echo no; end`,
-		"nu":     hook("nu") + "\ncd $env.WALK_DIR\nprint (if (_nixld_find) { 'yes' } else { 'no' })\n",
-		"elvish": shells.ElvishEditorStub + hook("elvish") + "\ncd $E:WALK_DIR\nif (_nixld_find) { echo yes } else { echo no }\n",
+		"nu":     hook("nu") + "\ncd $env.WALK_DIR\nprint (if (_nixld_nearest) != '' { 'yes' } else { 'no' })\n",
+		"elvish": shells.ElvishEditorStub + hook("elvish") + "\ncd $E:WALK_DIR\nif (not-eq (_nixld_nearest) '') { echo yes } else { echo no }\n",
 	}
 	// nu comes from npm, under a home other users may not reach.
 	nu := testtools.Need(t, "nu")[0]

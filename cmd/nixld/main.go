@@ -119,7 +119,7 @@ func hookCmd() *cobra.Command {
 		Args:      oneShell,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sh, _ := shells.Get(args[0])
-			return printCalling(cmd, func(self string) (string, error) { return shells.Hook(sh, self) })
+			return printCalling(cmd, func(self string) (string, error) { return shells.Hook(sh, self, hook.TrackedNames()) })
 		},
 	}
 }
@@ -145,7 +145,7 @@ func exportCmd() *cobra.Command {
 			for _, m := range r.Messages {
 				fmt.Fprintln(cmd.ErrOrStderr(), m)
 			}
-			code, err := shells.Export(sh, r.Ops)
+			code, err := shells.HookExport(sh, r.Ops, r.Fast)
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,124 @@
+# The code of the nixld hook for fish, which fish evaluates from a string in
+# hook.fish: nothing here may hold a single quote or a backslash
+# (shells.Hook checks), so that bash and zsh read that string as fish
+# does. $_nixld_self is nixld.
+#
+# Runs nixld only on a prompt whose directory changed, and then only
+# where a project is: outside projects, and within or out of one it
+# entered, a cd runs nixld only when something it depends on changed.
+# Keeps $status.
+function _nixld_hook --on-event fish_prompt --description "nixld: per-project Python shims"
+    if test "$_nixld_pwd" != "$PWD"
+        set -g _nixld_pwd $PWD
+        if set -q _nixld_config
+            _nixld_moved; and return
+            set -e _nixld_config
+        end
+        if test -n "$_NIXLD_STATE"; or _nixld_find
+            # Ctrl-C during a package build is for nixld to handle (it stops
+            # the build and enters without it): with a handler for
+            # SIGINT, fish does not cancel this.
+            function _nixld_sigint --on-signal SIGINT
+            end
+            $_nixld_self export fish | source
+            functions -e _nixld_sigint
+        end
+    else if test -z "$_NIXLD_STATE"; and test "$_nixld_path" != "$PATH"
+        # No project here, and PATH changed: the deactivate of a venv may
+        # have put the shims of a left project back. nixld takes them out;
+        # at most once per change of PATH. Those `use nixld` put there for
+        # direnv ($_NIXLD_DIRENV) stay: direnv takes them out itself.
+        set -g _nixld_path "$PATH"
+        set -l others $PATH
+        if set -q _NIXLD_DIRENV; and set -l i (contains -i -- $_NIXLD_DIRENV $PATH)
+            set -e others[$i]
+        end
+        if string match -q -- "*/nixld/shims/*" $others
+            $_nixld_self export fish | source
+        end
+    end
+end
+# Whether $PWD or a directory above it holds a regular .nixld.toml, found
+# as nixld finds it (logical path, symlinks followed), with builtins only:
+# a cd outside projects forks nothing. A long path (over 1,000 characters,
+# which may be 4,000 bytes) is left to nixld, which knows its byte length.
+function _nixld_find --description "nixld: is there a .nixld.toml here or above?"
+    # Every ancestor, each built from the last with one command (loops
+    # cost fish the most), then checked all at once.
+    set -l dirs ""
+    for part in (string split -n / -- $PWD)
+        set -a dirs $dirs[-1]/$part
+    end
+    path filter -qf -- $dirs/.nixld.toml; or string match -qr "^.{1000}" -- $PWD
+end
+# Follows a cd with the project nixld entered (_nixld_config and the rest,
+# which nixld export gave) without nixld, where that needs none: within
+# the project nothing is to be done while the nearest .nixld.toml is
+# still its own (in the _nixld_depth-th directory of the walk, none in
+# the ones after), it and its trust record read back as entering read
+# them, and PATH is as entering left it; out of any project, with the
+# files as they were and every variable nixld tracks as entering left it,
+# leaving is what nixld computed then. Anything else (an edit, allow,
+# deny, a nearer .nixld.toml, PATH changed, or out of the project another
+# tracked variable) fails, and nixld runs. All in one function, as calls
+# cost fish the most.
+function _nixld_moved --description "nixld: follow a cd without nixld where none is needed"
+    set -l leave 0
+    # In the project directory itself nothing can be nearer: no walk,
+    # whose command substitution costs fish the most.
+    if test "$PWD" != "$_nixld_dir"
+        string match -qr "^.{1000}" -- $PWD; and return 1
+        # The walk of _nixld_find.
+        set -l dirs ""
+        for part in (string split -n / -- $PWD)
+            set -a dirs $dirs[-1]/$part
+        end
+        if test "$dirs[$_nixld_depth]/.nixld.toml" = "$_nixld_config"
+            set -e dirs[1..$_nixld_depth]
+        else
+            set leave 1
+        end
+        path filter -qf -- $dirs/.nixld.toml; and return 1
+    end
+    if test $leave = 0
+        test "$PATH" = "$_nixld_entered_path"; or return 1
+    else
+        _nixld_same; or return 1
+    end
+    # The config still a regular file (a symlink target may change), which
+    # reads back as entering read it, as does the trust record, reading at
+    # most one byte more than nixld keeps. read stops at a NUL, after
+    # which the second read must find nothing. (fish cannot hold a NUL: a
+    # single one at the very end goes unseen, and nixld notices it at the
+    # next entry.)
+    test -f $_nixld_config; and not test -L $_nixld_config; and test -f $_nixld_record; or return 1
+    set -l fish_read_limit 65537
+    set -l text
+    set -l rest
+    begin
+        read -z text
+        test $status -lt 2; and not read -z rest
+    end <$_nixld_config; and test "$text" = "$_nixld_content"; or return 1
+    begin
+        read -z text
+        test $status -lt 2; and not read -z rest
+    end <$_nixld_record; and test "$text" = "$_nixld_trust"; or return 1
+    test $leave = 0; and return
+    _nixld_leave
+    if test -n "$_nixld_left"; and test -z "$NIXLD_QUIET"
+        echo $_nixld_left >&2
+    end
+    set -e _nixld_config
+end
+# Whatever an earlier source of this kept is gone; the next prompt looks.
+set -e _nixld_config
+set -g _nixld_pwd
+# Re-evaluate the directory after any nixld command (allow, deny, init...),
+# with nixld; NIXLD_HOOK tells nixld doctor that this shell has the hook.
+function nixld --wraps $_nixld_self --description "nixld: per-project Python shims"
+    NIXLD_HOOK=fish $_nixld_self $argv
+    set -l __nixld_status $status
+    set -g _nixld_pwd
+    set -e _nixld_config
+    return $__nixld_status
+end
