@@ -160,7 +160,7 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata",
 		RequireExplicitExec: true,
 		Setup:               setup,
-		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"shell": shellCmd, "forall": forallCmd, "pytools": pytoolsCmd, "nixlibs": nixLibsCmd},
+		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"shell": shellCmd, "forall": forallCmd, "pytools": pytoolsCmd, "readme": readmeCmd, "nixlibs": nixLibsCmd},
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/nixld/nixld/internal/fakenix"
@@ -222,4 +223,33 @@ func pytoolsCmd(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(pytools.err)
 	ts.Setenv("WHEELS", wheels)
 	ts.Setenv("PYTOOLS", pytools.bin)
+}
+
+// readmeCmd: readme quickstart FILE
+//
+// It writes the README's quick start, the indented lines after "Then, in
+// your project:", to FILE, one command a line, for a shell to type: the
+// README is run as a newcomer would run it.
+func readmeCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 || args[0] != "quickstart" {
+		ts.Fatalf("usage: readme quickstart FILE")
+	}
+	data, err := os.ReadFile(filepath.Join(ts.Getenv("REPO"), "README.md"))
+	ts.Check(err)
+	_, rest, ok := strings.Cut(string(data), "Then, in your project:\n\n")
+	if !ok {
+		ts.Fatalf("README.md has no quick start after %q", "Then, in your project:")
+	}
+	var lines []string
+	for _, line := range strings.Split(rest, "\n") {
+		code, ok := strings.CutPrefix(line, "    ")
+		if !ok {
+			break
+		}
+		lines = append(lines, code)
+	}
+	if len(lines) == 0 {
+		ts.Fatalf("README.md's quick start has no commands")
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(strings.Join(lines, "\n")+"\n"), 0o644))
 }
