@@ -96,9 +96,7 @@ func Inspect(path string) Program {
 		head := ReadHead(real)
 		if exec := ScriptExecOf(head); exec != "" {
 			p.Kind, p.Exec, p.SoleExec = Script, exec, soleExec(head)
-			if next := Inspect(exec); next.Kind == ELF {
-				p.Loader = next.Loader
-			}
+			p.Loader = plainLoader(exec)
 		}
 	}
 	p.Version, p.Prefix = pythonOf(p)
@@ -111,6 +109,24 @@ func Inspect(path string) Program {
 		}
 	}
 	return p
+}
+
+// plainLoader is the usable loader of the ELF program at path where that
+// is a plain one (not a wrapper), or "". It follows nothing further: a
+// script that execs itself must not make nixld loop.
+func plainLoader(path string) string {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return ""
+	}
+	interp, kind := readELF(real)
+	if kind != ELF {
+		return ""
+	}
+	if _, wrapper := readWrapper(real); wrapper {
+		return ""
+	}
+	return usableLoader(interp)
 }
 
 // resolve follows w's program through any nested binary wrappers, which

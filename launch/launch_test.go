@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/nixld/nixld/internal/fakenix"
 )
@@ -178,6 +179,27 @@ func TestInspectScript(t *testing.T) {
 	os.WriteFile(twice, []byte("#! /bin/bash -e\nexec 3>/dev/null\nexec -a \"$0\" \""+py+"\"  \"$@\"\n"), 0o755)
 	if p := Inspect(twice); p.Kind != Script || p.SoleExec {
 		t.Fatalf("a --run line's exec: %+v", p)
+	}
+}
+
+// A makeWrapper-style script that execs itself (or another that execs it
+// back) is read once, never followed round.
+func TestInspectLoopingScripts(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "python3"), filepath.Join(dir, "other")
+	os.WriteFile(a, []byte("#!/bin/bash\nexec -a \"$0\" \""+a+"\" \"$@\"\n"), 0o755)
+	os.WriteFile(b, []byte("#!/bin/bash\nexec -a \"$0\" \""+a+"\" \"$@\"\n"), 0o755)
+	done := make(chan Program, 2)
+	go func() { done <- Inspect(a); done <- Inspect(b) }()
+	for range 2 {
+		select {
+		case p := <-done:
+			if p.Kind != Script || p.Loader != "" || p.Python {
+				t.Errorf("looping script: %+v", p)
+			}
+		case <-time.After(30 * time.Second): // a hang guard, not a measure
+			t.Fatal("Inspect follows a script that execs itself round and round")
+		}
 	}
 }
 
