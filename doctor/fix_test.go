@@ -161,7 +161,7 @@ func TestFixStaysInside(t *testing.T) {
 	bin := pr.d.ShimDir(pr.p)
 	for _, v := range []string{binLink, cfgLink} {
 		real, _ := filepath.EvalSymlinks(v)
-		hint := pr.d.Show(v) + " " + hook.VenvProblem(pr.d, v, bin, hook.VenvUnfixable(pr.d, v, hook.Owns(pr.p.Real, real)))
+		hint := pr.d.Show(v) + " " + hook.VenvProblem(pr.d, v, bin, hook.VenvUnfixable(pr.d, v, bin, hook.Owns(pr.p.Real, real)))
 		if !strings.HasSuffix(hint, problems[filepath.Base(v)]) {
 			t.Errorf("hint %q, doctor %q", hint, problems[filepath.Base(v)])
 		}

@@ -46,9 +46,10 @@ type tree struct {
 // walkProject lists the venvs under the project's directory: every
 // directory holding a pyvenv.cfg, hidden ones (.venv, .tox/*) and those
 // reached through a symlink (.venv -> ../realvenv) included. It does not
-// look in node_modules, .git, a venv's own packages, or a nested
-// project, whose tree is its own.
-func walkProject(p *hook.Project) *tree {
+// look in node_modules, .git, a venv's own packages, a nested project,
+// whose tree is its own, or the directories skip names (the tools' and
+// nixld's own, for a project at or above the home directory).
+func walkProject(p *hook.Project, skip ...string) *tree {
 	t := &tree{}
 	seen := map[string]int{} // real path -> index in t.venvs
 	add := func(path string, link bool) {
@@ -85,6 +86,9 @@ func walkProject(p *hook.Project) *tree {
 			case "node_modules", ".git", "site-packages", "__pycache__":
 				return filepath.SkipDir
 			}
+			if slices.Contains(skip, path) {
+				return filepath.SkipDir
+			}
 			if isProject(path) {
 				return filepath.SkipDir
 			}
@@ -117,10 +121,26 @@ func isProject(dir string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
+// toolRoots are where tools keep their venvs and nixld its state, below
+// the home directory: a project at or above it does not own them (a
+// tool's venv belongs to the project the tool made it for).
+func toolRoots(c Check) []string {
+	home := c.Dirs.Home
+	if !filepath.IsAbs(home) {
+		return []string{c.Dirs.State, c.Dirs.Data}
+	}
+	data := xdgDir(c.Env, home, "XDG_DATA_HOME", filepath.Join(".local", "share"))
+	cache := xdgDir(c.Env, home, "XDG_CACHE_HOME", ".cache")
+	return []string{c.Dirs.State, c.Dirs.Data,
+		filepath.Join(home, ".virtualenvs"), filepath.Join(cache, "pypoetry"),
+		filepath.Join(data, "virtualenvs"), filepath.Join(data, "pipx"), filepath.Join(home, ".local", "pipx"),
+		filepath.Join(data, "uv"), filepath.Join(data, "hatch"), filepath.Join(data, "pdm")}
+}
+
 // findVenvs is every venv Run checks: the project tree's, then the
 // project's own in poetry's and pipenv's directories.
 func findVenvs(c Check, r *Report) []found {
-	t := walkProject(c.Project)
+	t := walkProject(c.Project, toolRoots(c)...)
 	if t.stopped {
 		r.note("stopped looking for venvs in %s after %d entries", c.Dirs.Show(c.Project.Dir), maxWalk)
 	}

@@ -37,8 +37,16 @@ import (
 // pipenv projects of the tree t.
 func toolVenvs(env hook.Env, home string, t *tree) []found {
 	var venvs []found
-	add := func(dir, prefix, tool string, exact bool) {
+	// trusted says dir is the user's choice (their environment or
+	// configuration, or inside the project): --fix may change a venv
+	// there, where the venv is a directory of its own in it, not a link a
+	// repository could point anywhere.
+	add := func(dir, prefix, tool string, exact, trusted bool) {
 		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return
+		}
+		realDir, err := filepath.EvalSymlinks(dir)
 		if err != nil {
 			return
 		}
@@ -55,11 +63,12 @@ func toolVenvs(env hook.Env, home string, t *tree) []found {
 			if err != nil || !isVenv(real) || slices.ContainsFunc(venvs, func(f found) bool { return f.real == real }) {
 				continue
 			}
-			venvs = append(venvs, found{path: path, real: real, tool: tool, owned: true})
+			own := trusted && e.IsDir() && within(real, realDir)
+			venvs = append(venvs, found{path: path, real: real, tool: tool, owned: own})
 		}
 	}
 	for _, dir := range t.poetry {
-		venvsDir := poetryVenvsDir(env, home, dir)
+		venvsDir, fromProject := poetryVenvsDir(env, home, dir)
 		if venvsDir == "" {
 			continue
 		}
@@ -67,8 +76,14 @@ func toolVenvs(env hook.Env, home string, t *tree) []found {
 		if err != nil {
 			continue
 		}
+		// A repository's poetry.toml may name any directory: venvs there
+		// are checked, but fixed only inside the project.
+		trusted := !fromProject
+		if realVenvs, err := filepath.EvalSymlinks(venvsDir); err == nil && within(realVenvs, real) {
+			trusted = true
+		}
 		for _, name := range poetryNames(dir) {
-			add(venvsDir, poetryEnvName(name, real), "poetry", true)
+			add(venvsDir, poetryEnvName(name, real), "poetry", true, trusted)
 		}
 	}
 	if workon := pipenvHome(env, home); workon != "" {
@@ -78,10 +93,10 @@ func toolVenvs(env hook.Env, home string, t *tree) []found {
 				continue
 			}
 			for _, name := range pipenvEnvNames(real) {
-				add(workon, name, "pipenv", false)
+				add(workon, name, "pipenv", false, true)
 			}
 			if custom := env["PIPENV_CUSTOM_VENV_NAME"]; custom != "" && !strings.Contains(custom, "/") {
-				add(workon, custom, "pipenv", false)
+				add(workon, custom, "pipenv", false, true)
 			}
 		}
 	}
@@ -152,8 +167,10 @@ func firstRunes(s string, n int) string {
 
 // poetryVenvsDir is where poetry keeps the venvs of the project in dir:
 // POETRY_VIRTUALENVS_PATH, else virtualenvs.path of the project's
-// poetry.toml or the user's config.toml, else {cache-dir}/virtualenvs.
-func poetryVenvsDir(env hook.Env, home, dir string) string {
+// poetry.toml or the user's config.toml, else {cache-dir}/virtualenvs;
+// and whether the project's poetry.toml, which a repository ships, chose
+// it.
+func poetryVenvsDir(env hook.Env, home, dir string) (venvs string, fromProject bool) {
 	configDir := env["POETRY_CONFIG_DIR"]
 	if !filepath.IsAbs(configDir) {
 		configDir = filepath.Join(xdgDir(env, home, "XDG_CONFIG_HOME", ".config"), "pypoetry")
@@ -164,10 +181,12 @@ func poetryVenvsDir(env hook.Env, home, dir string) string {
 			Path string `toml:"path"`
 		} `toml:"virtualenvs"`
 	}
-	for _, file := range []string{filepath.Join(configDir, "config.toml"), filepath.Join(dir, "poetry.toml")} {
-		if data, err := readSmall(file); err == nil {
-			toml.Decode(string(data), &settings)
-		}
+	if data, err := readSmall(filepath.Join(configDir, "config.toml")); err == nil {
+		toml.Decode(string(data), &settings)
+	}
+	userPath := settings.Virtualenvs.Path
+	if data, err := readSmall(filepath.Join(dir, "poetry.toml")); err == nil {
+		toml.Decode(string(data), &settings)
 	}
 	cache := env["POETRY_CACHE_DIR"]
 	if cache == "" {
@@ -179,15 +198,16 @@ func poetryVenvsDir(env hook.Env, home, dir string) string {
 	path := env["POETRY_VIRTUALENVS_PATH"]
 	if path == "" {
 		path = settings.Virtualenvs.Path
+		fromProject = path != userPath
 	}
 	if path == "" {
 		path = filepath.Join(cache, "virtualenvs")
 	}
 	path = expandHome(strings.ReplaceAll(path, "{cache-dir}", cache), home)
 	if !filepath.IsAbs(path) {
-		return ""
+		return "", false
 	}
-	return path
+	return path, fromProject
 }
 
 // xdgDir is an XDG base directory: the variable where it is set, else

@@ -110,12 +110,12 @@ func TestToolVenvs(t *testing.T) {
 		t.Errorf("found %q, want %q", got, mine)
 	}
 	// POETRY_VIRTUALENVS_PATH and WORKON_HOME move them.
-	if d := poetryVenvsDir(hook.Env{"POETRY_VIRTUALENVS_PATH": "/v"}, home, proj); d != "/v" {
-		t.Errorf("poetry: %s", d)
+	if d, fromProject := poetryVenvsDir(hook.Env{"POETRY_VIRTUALENVS_PATH": "/v"}, home, proj); d != "/v" || fromProject {
+		t.Errorf("poetry: %s %v", d, fromProject)
 	}
 	os.WriteFile(filepath.Join(proj, "poetry.toml"), []byte("[virtualenvs]\npath = \"{cache-dir}/envs\"\n"), 0o644)
-	if d := poetryVenvsDir(hook.Env{"POETRY_CACHE_DIR": "/c"}, home, proj); d != "/c/envs" {
-		t.Errorf("poetry: %s", d)
+	if d, fromProject := poetryVenvsDir(hook.Env{"POETRY_CACHE_DIR": "/c"}, home, proj); d != "/c/envs" || !fromProject {
+		t.Errorf("poetry: %s %v", d, fromProject)
 	}
 	if d := pipenvHome(hook.Env{"WORKON_HOME": "~/envs"}, home); d != filepath.Join(home, "envs") {
 		t.Errorf("pipenv: %s", d)

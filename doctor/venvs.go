@@ -36,7 +36,7 @@ func venvVersion(venv string) (string, error) {
 // checkVenv is "" where the venv's python leads to the shim in bin for
 // its version, or else what is wrong.
 func checkVenv(d hook.Dirs, f found, bin string) string {
-	unfixable := hook.VenvUnfixable(d, f.path, f.owned)
+	unfixable := hook.VenvUnfixable(d, f.path, bin, f.owned)
 	if problem := hook.VenvProblem(d, f.path, bin, unfixable); problem != "" {
 		return problem
 	}
@@ -76,7 +76,7 @@ type venvFix struct {
 // says why the venv could not be fixed.
 func fixVenv(d hook.Dirs, f found, bin string) (venvFix, error) {
 	var fx venvFix
-	if why := hook.VenvUnfixable(d, f.path, f.owned); why != "" {
+	if why := hook.VenvUnfixable(d, f.path, bin, f.owned); why != "" {
 		return fx, fmt.Errorf("%s; nothing changed", why)
 	}
 	// The same again, as the changes are made, on the resolved paths.

@@ -110,13 +110,22 @@ func Owns(root, real string) bool {
 // is "" where it may relink it: owned says whether the venv's resolved
 // directory is the project's (see Owns, or a tool's venv for it), and
 // its bin and pyvenv.cfg must be its own, not links out of it.
-func VenvUnfixable(d Dirs, venv string, owned bool) string {
+func VenvUnfixable(d Dirs, venv, bin string, owned bool) string {
 	real, err := filepath.EvalSymlinks(venv)
 	switch {
 	case err != nil:
 		return oneLine(err).Error()
 	case !owned:
 		return "it lives in " + d.Show(real) + ", outside this project's own tree"
+	}
+	// A venv another project's shims run is that project's, even where
+	// this one's tree or its tools' directories hold it.
+	if _, end := VenvShim(venv, bin); end != "" && within(end, d.ShimRoot()) && filepath.Dir(end) != bin {
+		other := "another nixld project"
+		if project, _, ok := ReadProjectRecord(filepath.Dir(filepath.Dir(end))); ok {
+			other = "the project " + d.Show(project)
+		}
+		return "it runs the shims of " + other
 	}
 	if bin, err := filepath.EvalSymlinks(filepath.Join(real, "bin")); err == nil && !within(bin, real) {
 		dest, _ := os.Readlink(filepath.Join(real, "bin"))
@@ -172,7 +181,7 @@ func (d Dirs) bypassingVenvs(p *Project, bin string) []string {
 			continue
 		}
 		real, err := filepath.EvalSymlinks(venv)
-		if problem := VenvProblem(d, venv, bin, VenvUnfixable(d, venv, err == nil && Owns(p.Real, real))); problem != "" {
+		if problem := VenvProblem(d, venv, bin, VenvUnfixable(d, venv, bin, err == nil && Owns(p.Real, real))); problem != "" {
 			found = append(found, d.Show(venv)+" "+problem)
 		}
 	}
