@@ -30,6 +30,7 @@ const (
 	maxPhdrs   = 64 << 10 // the kernel refuses more program headers than fit in 64 KiB
 	maxDynamic = 1 << 20
 	maxName    = 4096 // PATH_MAX: a soname, RPATH or interpreter path
+	maxNeeded  = 1024 // DT_NEEDED entries: a real object has some dozens
 )
 
 type object struct {
@@ -295,6 +296,9 @@ func parseObject(b *budget) (*object, error) {
 	}
 	if len(needed)+len(rpath)+len(runpath) == 0 {
 		return o, nil
+	}
+	if len(needed) > maxNeeded {
+		return nil, malformed("it names %d libraries it needs (DT_NEEDED), over the %d nixld reads", len(needed), maxNeeded)
 	}
 	if !haveStrtab {
 		return nil, malformed("its dynamic section names libraries but has no string table (DT_STRTAB)")

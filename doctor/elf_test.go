@@ -176,6 +176,18 @@ const (
 	progFilesz = 32
 )
 
+// manyNeeded is lib with a dynamic section of n DT_NEEDED entries in
+// place of its own, appended at its end.
+func manyNeeded(t *testing.T, lib []byte, n int) []byte {
+	dyn := make([]byte, (n+1)*16)
+	for i := range n {
+		binary.LittleEndian.PutUint64(dyn[i*16:], uint64(elf.DT_NEEDED))
+		binary.LittleEndian.PutUint64(dyn[i*16+8:], 1)
+	}
+	data := patch(t, append(slices.Clone(lib), dyn...), elf.PT_DYNAMIC, progOffset, uint64(len(lib)))
+	return patch(t, data, elf.PT_DYNAMIC, progFilesz, uint64(len(dyn)))
+}
+
 // Headers that claim what the file does not hold are reported as
 // malformed, without a large read or allocation.
 func TestMalformedObjects(t *testing.T) {
@@ -191,6 +203,7 @@ func TestMalformedObjects(t *testing.T) {
 		{"PT_INTERP past the end", patch(t, pie, elf.PT_INTERP, progOffset, 1<<40), "PT_INTERP) points past the end"},
 		{"PT_DYNAMIC of 3 GiB", patch(t, lib, elf.PT_DYNAMIC, progFilesz, 3<<30), "dynamic section (PT_DYNAMIC) claims 3221225472 bytes"},
 		{"PT_DYNAMIC past the end", patch(t, lib, elf.PT_DYNAMIC, progOffset, uint64(len(lib))-8), "PT_DYNAMIC) points past the end"},
+		{"2,000 DT_NEEDED", manyNeeded(t, lib, 2000), "it names 2000 libraries it needs (DT_NEEDED), over the 1024 nixld reads"},
 		{"cut short", lib[:40], "ELF header is cut short"},
 		{"program headers past the end", lib[:100], "program headers points past the end"},
 	} {

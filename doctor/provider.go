@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/nixld/nixld/hook"
@@ -36,6 +37,7 @@ const (
 // Bounds on the slower sources.
 var (
 	storeDeadline     = 5 * time.Second  // listing the store and looking in each lib/
+	maxLibEntries     = 100000           // names read of one store path's lib/
 	nixLocateDeadline = 30 * time.Second // every nix-locate run together
 	maxNixLocateOut   = 1 << 20
 )
@@ -189,18 +191,31 @@ func (p *providers) ask(sonames []string) map[string]provider {
 var storeName = regexp.MustCompile(`^[0-9a-df-np-sv-z]{32}-(.+)$`)
 
 // fromStore looks for lib/<soname> in every store path, within
-// storeDeadline.
+// storeDeadline: each lib directory is listed once, whatever the number
+// of sonames, and the deadline is checked at every store path. A soname
+// with a slash names no file in a lib directory.
 func (p *providers) fromStore(sonames []string) map[string]provider {
 	dir, err := os.Open(p.store)
 	if err != nil {
 		return nil
 	}
 	defer dir.Close()
+	wanted := map[string]bool{}
+	for _, soname := range sonames {
+		if soname != "" && !strings.Contains(soname, "/") && soname != "." && soname != ".." {
+			wanted[soname] = true
+		}
+	}
 	deadline := time.Now().Add(storeDeadline)
 	candidates := map[string][]provider{}
-	for {
+	stopped := false
+	for !stopped {
 		entries, err := dir.ReadDir(4096)
 		for _, e := range entries {
+			if time.Now().After(deadline) {
+				stopped = true
+				break
+			}
 			m := storeName.FindStringSubmatch(e.Name())
 			if m == nil || !e.IsDir() {
 				continue
@@ -209,23 +224,27 @@ func (p *providers) fromStore(sonames []string) map[string]provider {
 			if fi, err := os.Lstat(lib); err != nil || !fi.IsDir() {
 				continue
 			}
-			for _, soname := range sonames {
-				file := filepath.Join(lib, soname)
-				if _, err := os.Lstat(file); err != nil {
+			f, err := os.Open(lib)
+			if err != nil {
+				continue
+			}
+			names, _ := f.Readdirnames(maxLibEntries)
+			f.Close()
+			for _, name := range names {
+				if !wanted[name] {
 					continue
 				}
 				if attr, guess := storeAttr(m[1]); attr != "" {
-					candidates[soname] = append(candidates[soname], provider{attr: attr, source: sourceStore, guess: guess, found: file})
+					candidates[name] = append(candidates[name], provider{attr: attr, source: sourceStore, guess: guess, found: filepath.Join(lib, name)})
 				}
 			}
 		}
 		if err != nil {
 			break
 		}
-		if time.Now().After(deadline) {
-			p.report.note("stopped looking through %s after %v", p.show(p.store), storeDeadline)
-			break
-		}
+	}
+	if stopped {
+		p.report.note("stopped looking through %s after %v", p.show(p.store), storeDeadline)
 	}
 	out := map[string]provider{}
 	for soname, cands := range candidates {
@@ -354,6 +373,10 @@ func (p *providers) fromNixLocate(ctx context.Context, soname string) (provider,
 	var out, errOut limitedBuffer
 	out.max, errOut.max = maxNixLocateOut, 4096
 	cmd.Stdout, cmd.Stderr = &out, &errOut
+	// In a process group of its own, so that the deadline stops what it
+	// started too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second
 	err := cmd.Run()
 	switch {

@@ -62,6 +62,10 @@ func TestProviders(t *testing.T) {
 	put("2ccccccccccccccccccccccccccccccc-vendorcl-2.3.2.drv")
 	put("not-a-store-path/lib/libnone.so.1")
 	put("3ddddddddddddddddddddddddddddddd-x-1/share/libnone.so.1")
+	// A soname with a slash names no file in a lib directory, even where
+	// joining it onto one would lead to a file.
+	put("4eeeeeeeeeeeeeeeeeeeeeeeeeeeeeee-libpng-1.6/lib/x")
+	put("marker")
 	t.Setenv("NIX_STORE_DIR", store)
 	bin := filepath.Join(root, "bin")
 	os.MkdirAll(bin, 0o755)
@@ -78,7 +82,10 @@ esac
 	var progress strings.Builder
 	r := &Report{}
 	c := Check{Dirs: hook.Dirs{Home: "/nonexistent"}, Env: hook.Env{"PATH": bin + ":/usr/bin:/bin"}, Progress: &progress}
-	got := newProviders(c, r).lookup([]string{"libz.so.1", "libfftw3_mpi.so.3", "libvendorcl.so.1", "libzz.so.1", "libnone.so.1", "libfail.so.1"})
+	got := newProviders(c, r).lookup([]string{"libz.so.1", "libfftw3_mpi.so.3", "libvendorcl.so.1", "libzz.so.1", "libnone.so.1", "libfail.so.1", "../../marker"})
+	if g := got["../../marker"]; g.source == sourceStore {
+		t.Errorf("../../marker found in the store: %+v", g)
+	}
 	for soname, want := range map[string]provider{
 		"libz.so.1":         {attr: "zlib", source: sourceTable},
 		"libfftw3_mpi.so.3": {attr: "fftw", source: sourceStore, found: filepath.Join(store, "0aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-fftw-double-3.3.10/lib/libfftw3_mpi.so.3")},

@@ -141,6 +141,9 @@ func DirenvAllowed(dir string) (bool, error) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "direnv", "status")
 	cmd.Dir = dir
+	// A direnv that leaves a child holding its output must not hold
+	// nixld: past the deadline the pipe is closed too.
+	cmd.WaitDelay = time.Second
 	out, err := cmd.Output()
 	if ctx.Err() != nil {
 		return false, fmt.Errorf("direnv status took over %v", direnvDeadline)

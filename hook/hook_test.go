@@ -883,9 +883,10 @@ func TestBrokenConfigHint(t *testing.T) {
 
 func TestBuildTimeout(t *testing.T) {
 	for v, want := range map[string]time.Duration{"": DefaultBuildTimeout, "30": 30 * time.Second, "2m": 2 * time.Minute,
-		"0": 0, "1.5s": 1500 * time.Millisecond, "soon": DefaultBuildTimeout, "-3": DefaultBuildTimeout} {
+		"0": 0, "1.5s": 1500 * time.Millisecond, "soon": DefaultBuildTimeout, "-3": DefaultBuildTimeout,
+		"9999999999": DefaultBuildTimeout, "900000h": DefaultBuildTimeout, "24h": 24 * time.Hour} {
 		got, note := buildTimeout(Env{BuildTimeoutVar: v})
-		if got != want || (note != "") != (v == "soon" || v == "-3") {
+		if got != want || (note != "") != (v == "soon" || v == "-3" || v == "9999999999" || v == "900000h") {
 			t.Errorf("%q: %v %q, want %v", v, got, note, want)
 		}
 	}

@@ -70,18 +70,22 @@ func (d Dirs) PackageRequest(p *Project, cfg *Config, env Env) nixpkgs.Request {
 
 // buildTimeout is the deadline for building packages on entry (see
 // BuildTimeoutVar), and a note where the variable is not one.
+// maxBuildTimeout is the longest deadline NIXLD_BUILD_TIMEOUT sets: a
+// day; a longer one is taken for a mistake.
+const maxBuildTimeout = 24 * time.Hour
+
 func buildTimeout(env Env) (time.Duration, string) {
 	v, ok := env[BuildTimeoutVar]
 	if !ok || v == "" {
 		return DefaultBuildTimeout, ""
 	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 && n <= int(maxBuildTimeout/time.Second) {
 		return time.Duration(n) * time.Second, ""
 	}
-	if t, err := time.ParseDuration(v); err == nil && t >= 0 {
+	if t, err := time.ParseDuration(v); err == nil && t >= 0 && t <= maxBuildTimeout {
 		return t, ""
 	}
-	return DefaultBuildTimeout, fmt.Sprintf("$%s=%q is not a duration like 30s or 2m; using %v", BuildTimeoutVar, v, DefaultBuildTimeout)
+	return DefaultBuildTimeout, fmt.Sprintf("$%s=%q is not a duration like 30s or 2m, of at most a day; using %v", BuildTimeoutVar, v, DefaultBuildTimeout)
 }
 
 // withPackages puts the library directories of cfg's packages in

@@ -207,9 +207,9 @@ func (r Request) Realise(ctx context.Context, o Options) ([]string, error) {
 	source, flakes := r.source()
 	var libs []string
 	var failed []string
-	var log strings.Builder
+	log := &buildLog{}
 	for i, attr := range r.Packages {
-		out, err := r.build(ctx, o.Progress, &log, source, flakes, attr)
+		out, err := r.build(ctx, o.Progress, log, source, flakes, attr)
 		if errors.Is(err, exec.ErrNotFound) {
 			return libs, &BuildError{Attrs: r.Packages[i:], Reason: NoNix}
 		}
@@ -260,7 +260,7 @@ func (r Request) writeLog(text string) {
 
 // build runs nix-build for one attribute and returns what it printed (the
 // store paths). Its stderr goes to log, and to progress where set.
-func (r Request) build(ctx context.Context, progress io.Writer, log *strings.Builder, source string, flakes bool, attr string) (string, error) {
+func (r Request) build(ctx context.Context, progress io.Writer, log *buildLog, source string, flakes bool, attr string) (string, error) {
 	root := filepath.Join(r.Dir, "roots", attr)
 	args := []string{"--out-link", root, "--expr", expression(source, attr)}
 	if progress == nil {
@@ -272,8 +272,8 @@ func (r Request) build(ctx context.Context, progress io.Writer, log *strings.Bui
 	fmt.Fprintf(log, "nix-build %s\n", strings.Join(args, " "))
 	cmd := exec.CommandContext(ctx, "nix-build", args...)
 	cmd.Env = r.Env
-	var stdout strings.Builder
-	cmd.Stdout = &stdout
+	stdout := &buildLog{}
+	cmd.Stdout = stdout
 	cmd.Stderr = log
 	if progress != nil {
 		cmd.Stderr = io.MultiWriter(log, progress)
@@ -292,6 +292,37 @@ func (r Request) build(ctx context.Context, progress io.Writer, log *strings.Bui
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
 	return stdout.String(), err
+}
+
+// buildLog keeps what builds print within a bound: the first and the
+// last logHalf bytes, and how much between them was left out. A build
+// that prints without end fills neither memory nor the disk.
+type buildLog struct {
+	head, tail []byte
+	dropped    int64
+}
+
+const logHalf = 512 << 10
+
+func (l *buildLog) Write(p []byte) (int, error) {
+	n := len(p)
+	if room := logHalf - len(l.head); room > 0 {
+		k := min(room, len(p))
+		l.head, p = append(l.head, p[:k]...), p[k:]
+	}
+	l.tail = append(l.tail, p...)
+	if over := len(l.tail) - logHalf; over > 0 {
+		l.dropped += int64(over)
+		l.tail = append(l.tail[:0], l.tail[over:]...)
+	}
+	return n, nil
+}
+
+func (l *buildLog) String() string {
+	if l.dropped == 0 {
+		return string(l.head) + string(l.tail)
+	}
+	return fmt.Sprintf("%s\n[... %d bytes left out ...]\n%s", l.head, l.dropped, l.tail)
 }
 
 // stopGrace is how long nix-build has to stop after being told to, and to

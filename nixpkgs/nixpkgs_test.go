@@ -135,3 +135,23 @@ func TestLockWaits(t *testing.T) {
 		t.Error("a busy lock was remembered as a failure")
 	}
 }
+
+// A build that prints without end is kept within a bound: its first and
+// last half MiB, and how much was left out.
+func TestBuildLogBounded(t *testing.T) {
+	l := &buildLog{}
+	line := []byte(strings.Repeat("y", 99) + "\n")
+	for range 50000 { // 5 MB
+		l.Write(line)
+	}
+	l.Write([]byte("the end\n"))
+	s := l.String()
+	if len(s) > 2*logHalf+100 || !strings.HasSuffix(s, "the end\n") || !strings.Contains(s, " bytes left out ...]") {
+		t.Errorf("log of %d bytes, ending %q", len(s), s[len(s)-20:])
+	}
+	small := &buildLog{}
+	small.Write([]byte("error: x\n"))
+	if small.String() != "error: x\n" {
+		t.Errorf("small log %q", small.String())
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/nixld/nixld/doctor"
 	"github.com/nixld/nixld/hook"
@@ -110,6 +111,12 @@ func doctorCheck(arg string) (doctor.Check, error) {
 	p, err := hook.Find(root)
 	if err != nil {
 		return check, usageError(err)
+	}
+	// As `use nixld` chooses: an .envrc that uses nixld below a
+	// .nixld.toml nixld did not allow is its own project, the file above
+	// being someone else's.
+	if dir := hook.FindDirenv(root); dir != "" && p != nil && dir != p.Dir && strings.HasPrefix(dir, p.Dir+"/") && dirs.TrustOf(p) != hook.Allowed {
+		p = nil
 	}
 	if p != nil {
 		check.Root, check.Project = p.Dir, p
