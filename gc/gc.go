@@ -40,6 +40,9 @@ type Outcome struct {
 	Removed bool
 	Reason  string
 	Venv    string
+	// Left says the project's directory is still there, without its
+	// .nixld.toml (or an .envrc that uses nixld).
+	Left bool
 	// MovedTo is where the project went, where gc found it: a directory
 	// beside the old one with its inode (a rename).
 	MovedTo string
@@ -70,10 +73,13 @@ func Run(d hook.Dirs, env hook.Env, dryRun bool, now time.Time) ([]Outcome, erro
 			homes = append(venvHomes(env, d.Home), "")
 		}
 		o := Outcome{Dir: dir, Project: project, MovedTo: movedTo(project, id)}
+		if fi, err := os.Stat(project); err == nil && fi.IsDir() {
+			o.Left = true
+		}
 		o.Ran, _ = hook.LastRan(dir)
-		venvs := venvsUnder(project)
+		venvs := venvsUnder(project, 1)
 		if o.MovedTo != "" {
-			venvs = append(venvs, venvsUnder(o.MovedTo)...)
+			venvs = append(venvs, venvsUnder(o.MovedTo, 1)...)
 		}
 		for _, venv := range append(venvs, homes...) {
 			if venv == "" {
@@ -176,19 +182,27 @@ func venvHomes(env hook.Env, home string) []string {
 	return venvs
 }
 
-// venvsUnder lists the usual venvs of a project directory: .venv, venv,
-// tox's and nox's, and direnv's layout python.
-func venvsUnder(project string) []string {
-	var venvs []string
-	for _, name := range []string{".venv", "venv"} {
-		if v := filepath.Join(project, name); isVenv(v) {
-			venvs = append(venvs, v)
-		}
+// venvsUnder lists the venvs in dir and depth more levels down, whatever
+// their names: .venv, venv, env, .venv-3.12, tox's and nox's (.tox/py311),
+// direnv's layout python (.direnv/python-3.12). A venv's own directories
+// are not searched, nor links to directories.
+func venvsUnder(dir string, depth int) []string {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil
 	}
-	for _, pattern := range []string{".tox/*", ".nox/*", ".direnv/python-*"} {
-		matches, _ := filepath.Glob(filepath.Join(project, pattern, "pyvenv.cfg"))
-		for _, m := range matches {
-			venvs = append(venvs, filepath.Dir(m))
+	entries, _ := f.ReadDir(10000) // a bound: a huge directory is not searched whole
+	f.Close()
+	var venvs []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		switch sub := filepath.Join(dir, e.Name()); {
+		case isVenv(sub):
+			venvs = append(venvs, sub)
+		case depth > 0:
+			venvs = append(venvs, venvsUnder(sub, depth-1)...)
 		}
 	}
 	return venvs
@@ -261,7 +275,10 @@ func isOctal(s string) bool {
 // show, now being the time Run measured from.
 func (o Outcome) Line(show func(string) string, dryRun bool, now time.Time) string {
 	gone := show(o.Project) + " is gone"
-	if o.MovedTo != "" {
+	switch {
+	case o.Left:
+		gone = show(o.Project) + " is no longer a nixld project"
+	case o.MovedTo != "":
 		gone = show(o.Project) + " moved to " + show(o.MovedTo)
 	}
 	switch {

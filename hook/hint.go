@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 )
 
 // HookVar is set by the hook's nixld shell function to the shell's name:
@@ -37,10 +38,17 @@ func MissingHook(env Env, shell, dir string) string {
 	return fmt.Sprintf("this %s has no nixld hook, so nothing changes in it: %s, and open a new shell", shell, line)
 }
 
+// optionWithValue are the shell options whose value is the next argument.
+var optionWithValue = map[string]bool{
+	"--rcfile": true, "--init-file": true, "-o": true, "+o": true, "-O": true, "+O": true,
+}
+
 // CallingShell is the name of the program that started this process when
 // that is an interactive shell nixld has a hook for, or "": its parent's
 // comm (see proc(5)), started with options only (a script or -c runs no
-// prompt, so the hint would be noise there).
+// prompt, so the hint would be noise there). The file or option name after
+// bash's --rcfile and --init-file (how nix-shell starts it) and after
+// -o/+o, -O/+O is an option's value, not a script.
 func CallingShell() string {
 	proc := "/proc/" + strconv.Itoa(os.Getppid())
 	comm, err := readSmall(proc + "/comm")
@@ -56,8 +64,14 @@ func CallingShell() string {
 		return ""
 	}
 	args := bytes.Split(bytes.TrimSuffix(cmdline, []byte{0}), []byte{0})
-	for _, arg := range args[1:] {
-		if !bytes.HasPrefix(arg, []byte("-")) || bytes.Equal(arg, []byte("-c")) || bytes.HasPrefix(arg, []byte("--c")) || bytes.Equal(arg, []byte("-command")) {
+	for i := 1; i < len(args); i++ {
+		arg := string(args[i])
+		switch {
+		case optionWithValue[arg]:
+			i++
+		case arg == "-c" || arg == "-command" || strings.HasPrefix(arg, "--c"):
+			return ""
+		case !strings.HasPrefix(arg, "-") && !strings.HasPrefix(arg, "+"):
 			return ""
 		}
 	}

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/nixld/nixld/launch"
 	"github.com/nixld/nixld/shells"
 	"github.com/nixld/nixld/templates"
@@ -365,13 +367,21 @@ func ReadProjectRecord(root string) (path, id string, ok bool) {
 	return path, id, path != ""
 }
 
-// FileID is the device and inode of path, "DEV:INO", or "".
+// FileID identifies the directory or file at path, "" where it cannot be
+// read: "DEV:INO:BTIME", its device, inode and birth time in nanoseconds
+// (see statx(2)), or "DEV:INO" where the file system keeps no birth time.
+// A rename keeps it; a new directory that reuses a deleted one's inode has
+// another birth time.
 func FileID(path string) string {
-	var st syscall.Stat_t
-	if syscall.Stat(path, &st) != nil {
+	var st unix.Statx_t
+	if unix.Statx(unix.AT_FDCWD, path, 0, unix.STATX_INO|unix.STATX_BTIME, &st) != nil {
 		return ""
 	}
-	return fmt.Sprintf("%d:%d", st.Dev, st.Ino)
+	id := fmt.Sprintf("%d:%d", unix.Mkdev(st.Dev_major, st.Dev_minor), st.Ino)
+	if st.Mask&unix.STATX_BTIME != 0 {
+		id += fmt.Sprintf(":%d", st.Btime.Sec*1e9+int64(st.Btime.Nsec))
+	}
+	return id
 }
 
 // shimRan reports when the shim name last ran: its access time, where
