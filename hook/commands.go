@@ -144,7 +144,7 @@ const initConfig = `# nixld: per-project shims so that pip-installed wheels find
 # (here now: %s).
 # wrap = ["python", "python3"]
 
-# Directories appended to LD_LIBRARY_PATH after $NIX_LD_LIBRARY_PATH:
+# Directories added to the library path after nix-ld's ($NIX_LD_LIBRARY_PATH):
 # absolute, ~/..., ~user/..., or relative to this file's directory.
 libraries = []
 

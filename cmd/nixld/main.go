@@ -43,8 +43,9 @@ func root() *cobra.Command {
 		Long: `nixld makes pip-installed compiled wheels (numpy, torch, ...) work on NixOS,
 per project. In a directory whose .nixld.toml you allowed, the shell gets a
 directory of shims first on PATH, each running the real interpreter with
-$NIX_LD_LIBRARY_PATH appended to LD_LIBRARY_PATH; leaving restores PATH and
-LD_LIBRARY_PATH exactly.
+the project's libraries and $NIX_LD_LIBRARY_PATH on its library path, which
+its children do not inherit; leaving restores PATH and the environment
+exactly.
 
   eval "$(nixld hook bash)"      # ~/.bashrc   (zsh: ~/.zshrc)
   nixld hook fish | source       # ~/.config/fish/config.fish
