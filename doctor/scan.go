@@ -414,13 +414,8 @@ func scanVenv(venv string, ld []string, missing map[string][]string) scanned {
 
 // skipReason is why an object could not be read, without its path.
 func skipReason(err error) string {
-	var nr *regular.NotRegularError
-	var pe *fs.PathError
-	switch {
-	case errors.As(err, &nr):
+	if nr := (*regular.NotRegularError)(nil); errors.As(err, &nr) {
 		return nr.Kind + ", not a regular file: not read"
-	case errors.As(err, &pe):
-		return pe.Err.Error()
 	}
-	return err.Error()
+	return hook.Cause(err).Error()
 }

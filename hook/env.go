@@ -199,7 +199,7 @@ func WriteFileAtomic(name string, data []byte, perm os.FileMode) error {
 	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*")
 	if err != nil {
-		return &fs.PathError{Op: "write", Path: name, Err: cause(err)}
+		return &fs.PathError{Op: "write", Path: name, Err: Cause(err)}
 	}
 	tmp := f.Name()
 	_, werr := f.Write(data)
@@ -214,14 +214,15 @@ func WriteFileAtomic(name string, data []byte, perm os.FileMode) error {
 	}
 	if werr != nil {
 		os.Remove(tmp)
-		return &fs.PathError{Op: "write", Path: name, Err: cause(werr)}
+		return &fs.PathError{Op: "write", Path: name, Err: Cause(werr)}
 	}
 	return nil
 }
 
-// cause is the system's reason inside an error that names a file
-// ("read-only file system"), without the file.
-func cause(err error) error {
+// Cause is the system's reason inside an error that names a file
+// ("read-only file system"), without the file; err itself where it names
+// none.
+func Cause(err error) error {
 	var pe *fs.PathError
 	var le *os.LinkError
 	switch {
