@@ -66,7 +66,7 @@ func Run(d hook.Dirs, env hook.Env, dryRun bool, now time.Time) ([]Outcome, erro
 	for _, e := range entries {
 		dir := filepath.Join(d.ShimRoot(), e.Name())
 		project, id, ok := hook.ReadProjectRecord(dir)
-		if !ok || alive(project) {
+		if !ok || hook.IsProject(project) {
 			continue
 		}
 		if homes == nil {
@@ -108,13 +108,6 @@ func Run(d hook.Dirs, env hook.Env, dryRun bool, now time.Time) ([]Outcome, erro
 		out = append(out, o)
 	}
 	return out, nil
-}
-
-// alive reports whether project is still one: it holds a regular
-// .nixld.toml, or an .envrc that uses nixld.
-func alive(project string) bool {
-	fi, err := os.Stat(filepath.Join(project, hook.ConfigName))
-	return (err == nil && fi.Mode().IsRegular()) || hook.UsesNixld(project)
 }
 
 // movedTo is the directory beside project's old path whose identity is

@@ -92,6 +92,13 @@ func Direnv(d Dirs, env Env, dir string) (string, []string, error) {
 // condition (if has nixld; then use nixld; fi).
 var envrcUse = regexp.MustCompile(`(?m)^[^#\n]*\buse(?:[ \t]+nixld|_nixld)\b`)
 
+// IsProject reports whether dir is a nixld project's directory: it holds
+// a regular .nixld.toml, or an .envrc that uses nixld.
+func IsProject(dir string) bool {
+	fi, err := os.Stat(filepath.Join(dir, ConfigName))
+	return (err == nil && fi.Mode().IsRegular()) || UsesNixld(dir)
+}
+
 // UsesNixld reports whether dir holds an .envrc that uses nixld: direnv
 // then manages the project, and direnv allow is its trust step.
 func UsesNixld(dir string) bool {

@@ -119,13 +119,17 @@ func VenvUnfixable(d Dirs, venv, bin string, owned bool) string {
 		return "it lives in " + d.Show(real) + ", outside this project's own tree"
 	}
 	// A venv another project's shims run is that project's, even where
-	// this one's tree or its tools' directories hold it.
+	// this one's tree or its tools' directories hold it; but not once that
+	// project is gone, or moved (here, say): then it is this one's to
+	// relink.
 	if _, end := VenvShim(venv, bin); end != "" && within(end, d.ShimRoot()) && filepath.Dir(end) != bin {
-		other := "another nixld project"
-		if project, _, ok := ReadProjectRecord(filepath.Dir(filepath.Dir(end))); ok {
-			other = "the project " + d.Show(project)
+		project, _, ok := ReadProjectRecord(filepath.Dir(filepath.Dir(end)))
+		switch {
+		case !ok:
+			return "it runs the shims of another nixld project"
+		case IsProject(project):
+			return "it runs the shims of the project " + d.Show(project)
 		}
-		return "it runs the shims of " + other
 	}
 	if bin, err := filepath.EvalSymlinks(filepath.Join(real, "bin")); err == nil && !within(bin, real) {
 		dest, _ := os.Readlink(filepath.Join(real, "bin"))
