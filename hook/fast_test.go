@@ -37,7 +37,7 @@ func TestFastLeaveIsExports(t *testing.T) {
 			f := newFixture(t)
 			p := f.project("proj", config, true)
 			start := Env{"HOME": "/h", "PATH": f.bin + ":" + tc.path}
-			for k, v := range map[string]string{LDVar: tc.ld, NixLDVar: tc.nixLD, "UV_PYTHON": tc.uv, DirenvVar: tc.direnv} {
+			for k, v := range map[string]string{LDVar: tc.ld, NixLDVar: tc.nixLD, "UV_PYTHON_PREFERENCE": tc.uv, DirenvVar: tc.direnv} {
 				if v != unset {
 					start[k] = v
 				}

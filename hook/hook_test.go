@@ -761,12 +761,12 @@ func TestStaleShimDirOnPath(t *testing.T) {
 func TestSteering(t *testing.T) {
 	f := newFixture(t)
 	p := f.project("proj", "", true)
-	start := Env{"PATH": f.bin, NixLDVar: "/n", "UV_PYTHON": "/mine"}
+	start := Env{"PATH": f.bin, NixLDVar: "/n", "UV_PYTHON_PREFERENCE": "only-managed"}
 	in, _ := f.step(start, "proj")
 	if want := filepath.Join(f.dirs.ShimDir(p), "python3"); in["VIRTUALENV_PYTHON"] != want {
 		t.Errorf("VIRTUALENV_PYTHON %q, want %q", in["VIRTUALENV_PYTHON"], want)
 	}
-	if in["UV_PYTHON"] != "/mine" || in["POETRY_VIRTUALENVS_PREFER_ACTIVE_PYTHON"] != "true" {
+	if in["UV_PYTHON_PREFERENCE"] != "only-managed" || in["POETRY_VIRTUALENVS_PREFER_ACTIVE_PYTHON"] != "true" {
 		t.Errorf("steered %q", in)
 	}
 	if out, _ := f.step(in, ""); !maps.Equal(out, start) {
@@ -775,6 +775,12 @@ func TestSteering(t *testing.T) {
 	in["VIRTUALENV_PYTHON"] = "/changed"
 	if out, _ := f.step(in, ""); out["VIRTUALENV_PYTHON"] != "/changed" {
 		t.Errorf("a value the user changed was unset: %q", out)
+	}
+	// uv is told to look on PATH first, never which interpreter: the
+	// project's requires-python and .python-version still choose.
+	delete(start, "UV_PYTHON_PREFERENCE")
+	if in, _ := f.step(start, "proj"); in["UV_PYTHON_PREFERENCE"] != "system" || in["UV_PYTHON"] != "" {
+		t.Errorf("uv steered with %q", in)
 	}
 }
 

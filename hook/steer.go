@@ -13,7 +13,7 @@ import (
 )
 
 // steeringNames are the variables nixld may set, in the order it sets them.
-var steeringNames = []string{"PIPX_DEFAULT_PYTHON", "POETRY_VIRTUALENVS_PREFER_ACTIVE_PYTHON", "UV_PYTHON", "VIRTUALENV_PYTHON"}
+var steeringNames = []string{"PIPX_DEFAULT_PYTHON", "POETRY_VIRTUALENVS_PREFER_ACTIVE_PYTHON", "UV_PYTHON_PREFERENCE", "VIRTUALENV_PYTHON"}
 
 // steeringPython is the shim the tools are pointed at, python3 or python,
 // or "" where the project has neither.
@@ -38,7 +38,10 @@ func steering(bin, python string) map[string]string {
 		// virtualenv's command runs under its own interpreter unless told.
 		"VIRTUALENV_PYTHON": python,
 		// uv links a venv to sys._base_executable, which the shim keeps.
-		"UV_PYTHON": python,
+		// It looks on PATH, where the shims come first, before its own
+		// managed Pythons; a version the project asks for
+		// (requires-python, .python-version, -p) still decides which.
+		"UV_PYTHON_PREFERENCE": "system",
 		// pipx builds an app's venv with its own interpreter unless told.
 		// An app installed from inside a project then runs with the
 		// project's libraries; nixld gc keeps the shims it links to.

@@ -547,7 +547,7 @@ func TestFastReadsBack(t *testing.T) {
 			}
 			// The variables as the shell has them when it applies the
 			// export are what the hook keeps, whatever they are.
-			run("every variable other at the start", in, kept, "", "UV_PYTHON=other", "_NIXLD_DIRENV=")
+			run("every variable other at the start", in, kept, "", "UV_PYTHON_PREFERENCE=other", "_NIXLD_DIRENV=")
 		}
 	}
 }
