@@ -30,7 +30,7 @@ func (elvish) Export(ops []Op, fast *Fast) (string, error) {
 // ElvishEditorStub stands in for the edit: namespace, which only an
 // interactive elvish has, so that the hook compiles, and runs, without a
 // terminal: in Validate and in tests.
-const ElvishEditorStub = "var edit: = (ns [&before-readline=[] &add-var~={|name value| }])\n"
+const ElvishEditorStub = "var edit: = (ns [&before-readline=[] &after-readline=[] &add-var~={|name value| }])\n"
 
 // Validate runs elvish -compileonly, so it needs elvish installed. It is
 // for tests.

@@ -24,18 +24,29 @@ function _nixld_hook --on-event fish_prompt --description "nixld: per-project Py
             functions -e _nixld_sigint
         end
     else if test -z "$_NIXLD_STATE"; and test "$_nixld_path" != "$PATH"
-        # No project here, and PATH changed: the deactivate of a venv may
-        # have put the shims of a left project back. nixld takes them out;
-        # at most once per change of PATH. Those `use nixld` put there for
-        # direnv ($_NIXLD_DIRENV) stay: direnv takes them out itself.
-        set -g _nixld_path "$PATH"
-        set -l others $PATH
-        if set -q _NIXLD_DIRENV; and set -l i (contains -i -- $_NIXLD_DIRENV $PATH)
-            set -e others[$i]
-        end
-        if string match -q -- "*/nixld/shims/*" $others
-            $_nixld_self export fish | source
-        end
+        _nixld_strays
+    end
+end
+# No project here, and PATH changed: the deactivate of a venv may have put
+# the shims of a left project back, or the unload of direnv, after this
+# hook at the same prompt. nixld takes them out; at most once per change of PATH.
+# Those `use nixld` put there for direnv ($_NIXLD_DIRENV) stay: direnv
+# takes them out itself.
+function _nixld_strays --description "nixld: take out the shims of a project left"
+    set -g _nixld_path "$PATH"
+    set -l others $PATH
+    if set -q _NIXLD_DIRENV; and set -l i (contains -i -- $_NIXLD_DIRENV $PATH)
+        set -e others[$i]
+    end
+    if string match -q -- "*/nixld/shims/*" $others
+        $_nixld_self export fish | source
+    end
+end
+# And before each command line: a prompt handler that ran after this one
+# (that of direnv, sourced later) may have put them back.
+function _nixld_preexec --on-event fish_preexec --description "nixld: per-project Python shims"
+    if test -z "$_NIXLD_STATE"; and test "$_nixld_path" != "$PATH"
+        _nixld_strays
     end
 end
 # Whether $PWD or a directory above it holds a regular .nixld.toml, found

@@ -120,10 +120,16 @@ else
     \builtin return "${__nixld_status}"
   }
   \builtin unset _nixld_pwd _nixld_config
-  # The hook returns the last command's status, for the prompt commands
-  # after it. "&& :" keeps that status without tripping set -e: a failure
-  # left of && never exits the shell.
+  # Last, after the prompt commands already there and before none that
+  # put themselves first later (direnv's does): a hook that restores PATH
+  # on leaving a directory (direnv's unload, which may bring back the
+  # shims of the project nixld just left) has run by then. On a line of
+  # its own, so that a comment or a ';' ending the commands before it
+  # cannot swallow it. The hook returns the last command's status; "&& :"
+  # keeps it without tripping set -e: a failure left of && never exits
+  # the shell.
   if [[ ${PROMPT_COMMAND[*]-} != *_nixld_hook* ]]; then
-    PROMPT_COMMAND="_nixld_hook && :${PROMPT_COMMAND:+;${PROMPT_COMMAND}}"
+    PROMPT_COMMAND="${PROMPT_COMMAND:+${PROMPT_COMMAND}
+}_nixld_hook && :"
   fi
 fi

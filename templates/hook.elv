@@ -149,6 +149,20 @@ var _nixld_moves = [&nixld={|kept| } &stay={|kept|
     set _nixld_done = $true
   }]
 
+# No project here, and PATH changed: a left project's shims may be back
+# (a venv's deactivate, or direnv's unload in a hook after nixld's at the
+# same prompt). nixld takes them out; at most once per change of PATH.
+# Those of direnv's `use nixld` ($E:_NIXLD_DIRENV) stay: direnv takes them
+# out itself.
+fn _nixld_strays {
+  if (and (eq $E:_NIXLD_STATE '') (not-eq $_nixld_path $E:PATH)) {
+    set _nixld_path = $E:PATH
+    if (str:contains (str:replace $E:_NIXLD_DIRENV '' $E:PATH) /nixld/shims/) {
+      _nixld_export
+    }
+  }
+}
+
 fn _nixld_hook {
   if (not-eq $_nixld_pwd $pwd) {
     set _nixld_pwd = $pwd
@@ -162,15 +176,8 @@ fn _nixld_hook {
     } elif (or (not-eq $E:_NIXLD_STATE '') (not-eq (_nixld_nearest) '')) {
       _nixld_export
     }
-  } elif (and (eq $E:_NIXLD_STATE '') (not-eq $_nixld_path $E:PATH)) {
-    # No project here, and PATH changed: a left project's shims may be
-    # back. nixld takes them out; at most once per change of PATH. Those
-    # of direnv's `use nixld` ($E:_NIXLD_DIRENV) stay: direnv takes them
-    # out itself.
-    set _nixld_path = $E:PATH
-    if (str:contains (str:replace $E:_NIXLD_DIRENV '' $E:PATH) /nixld/shims/) {
-      _nixld_export
-    }
+  } else {
+    _nixld_strays
   }
   set _nixld_seen = [&$E:PWD"\x00"$E:PATH=$true]
 }
@@ -191,7 +198,7 @@ fn nixld {|@args|
 # Whether hook is one this file installed, from this or an earlier source.
 fn _nixld_ours {|hook|
   try {
-    str:contains $hook[body] _nixld_hook
+    or (str:contains $hook[body] _nixld_hook) (str:contains $hook[body] _nixld_strays)
   } catch {
     put $false
   }
@@ -205,5 +212,10 @@ set edit:before-readline = [(each {|hook| if (not (_nixld_ours $hook)) { put $ho
     } catch {
       _nixld_hook
     }
+  }]
+# And once a command line is read, before it runs: a hook after nixld's
+# (direnv's, from a later line of rc.elv) may have put them back.
+set edit:after-readline = [(each {|hook| if (not (_nixld_ours $hook)) { put $hook } } $edit:after-readline) {|line|
+    _nixld_strays
   }]
 edit:add-var nixld~ $nixld~

@@ -109,14 +109,19 @@ def _nixld_moved [kept: record] {
   if $found == '' { 'leave' } else { 'stay' }
 }
 
-# The env_change hook on PATH: with no project here, a venv's deactivate
-# (overlay hide) may have put a left project's shims back; nixld takes
-# them out. Those of direnv's `use nixld` ($env._NIXLD_DIRENV) stay:
-# direnv takes them out itself.
+# The env_change hook on PATH, and a pre_execution hook: with no project
+# here, a venv's deactivate (overlay hide) may have put a left project's
+# shims back, or direnv's unload did before this command line (a
+# pre_prompt hook, which nu runs after nixld's on PWD); nixld takes them
+# out. Those of direnv's `use nixld` ($env._NIXLD_DIRENV) stay: direnv
+# takes them out itself.
 def --env _nixld_path_hook [] {
+  if ($env._NIXLD_STATE? | is-not-empty) {
+    return
+  }
   # to text: PATH is a list, unless the user's config made it a string.
   let others = $env.PATH | to text | str replace --all ($env._NIXLD_DIRENV? | default "\u{0}") ''
-  if ($env._NIXLD_STATE? | is-empty) and ($others | str contains '/nixld/shims/') {
+  if ($others | str contains '/nixld/shims/') {
     _nixld_export
   }
 }
@@ -166,4 +171,7 @@ def --env _nixld_install [name: string, hook: closure] {
 _nixld_install PWD {|before, after| _nixld_hook }
 _nixld_install _nixld {|before, after| _nixld_hook }
 _nixld_install PATH {|before, after| _nixld_path_hook }
+$env.config.hooks.pre_execution = ($env.config.hooks.pre_execution? | default []
+  | where {|other| ($other | describe) != closure or (view source $other) !~ '_nixld_' }
+  | append {|| _nixld_path_hook })
 hide-env --ignore-errors _nixld_kept
