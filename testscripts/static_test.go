@@ -59,9 +59,9 @@ func TestReadmeBuildIsStatic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`(?m)^    (.*go build -o nixld ./cmd/nixld) && ./nixld --help$`).FindSubmatch(readme)
+	m := regexp.MustCompile(`(?m)^    (.*go(?:\.sh)? build -o nixld ./cmd/nixld) && ./nixld --help$`).FindSubmatch(readme)
 	if m == nil {
-		t.Fatal("README has no build command of the form '... go build -o nixld ./cmd/nixld && ./nixld --help'")
+		t.Fatal("README has no build command of the form '... go[.sh] build -o nixld ./cmd/nixld && ./nixld --help'")
 	}
 	out := filepath.Join(t.TempDir(), "nixld")
 	command := strings.Replace(string(m[1]), "-o nixld", "-o "+out, 1)

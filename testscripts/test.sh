@@ -3,15 +3,16 @@
 # direnv and mise. On Debian it first installs, with apt-get, whatever the
 # tests drive and the machine lacks: bash, zsh, fish, elvish, direnv,
 # the linter shellcheck, a C compiler and Python (none may be skipped, in
-# CI or anywhere), Go itself, npm, which fetches nushell and mise, GNU
-# time and strace. With --install it installs them and stops: go test then
-# runs any package by itself (the tests find nu and mise in npm's cache).
+# CI or anywhere), npm, which fetches nushell and mise, GNU time and
+# strace; and Go as go.mod asks for it (scripts/go.sh). With --install it
+# installs them and stops: go test then runs any package by itself (the
+# tests find nu and mise in npm's cache).
 # It says how long each part took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for tool in bash:bash zsh:zsh fish:fish elvish:elvish direnv:direnv shellcheck:shellcheck cc:gcc python3:python3 go:golang-go npm:npm /usr/bin/time:time strace:strace; do
+for tool in bash:bash zsh:zsh fish:fish elvish:elvish direnv:direnv shellcheck:shellcheck cc:gcc python3:python3 npm:npm /usr/bin/time:time strace:strace; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 if ! python3 -c 'import venv' >/dev/null 2>&1; then
@@ -41,6 +42,11 @@ if ((${#missing[@]})); then
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" libc6-dev ca-certificates >/dev/null
 fi
+
+# A Go new enough for go.mod, first on PATH: the end-to-end tests build
+# nixld with it too.
+PATH=$(bash scripts/go.sh --bin):${PATH}
+export PATH
 
 # nushell, a shell the tests drive, and mise, a benchmark peer, each ship
 # as a binary in an npm package: npm_tool NAME PACKAGE@VERSION BIN_DIR.
