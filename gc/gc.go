@@ -280,7 +280,7 @@ func (o Outcome) Line(show func(string) string, dryRun bool, now time.Time) stri
 	case o.Removed:
 		return "removed " + show(o.Dir) + " (" + gone + ")"
 	case o.Reason == KeptForVenv && o.MovedTo != "" && strings.HasPrefix(o.Venv, o.MovedTo+"/"):
-		return "kept " + show(o.Dir) + ": " + gone + ", whose " + show(o.Venv) + " still runs these shims; 'nixld doctor --fix " + show(o.MovedTo) + "' relinks it"
+		return "kept " + show(o.Dir) + ": " + gone + ", whose " + show(o.Venv) + " still runs these shims; 'nixld allow " + show(o.MovedTo) + "' (a new path) and 'nixld doctor --fix " + show(o.MovedTo) + "' relink it"
 	case o.Reason == KeptForVenv:
 		return "kept " + show(o.Dir) + ": " + gone + ", but " + show(o.Venv) + " links to its shims"
 	case o.Reason == KeptRan:
