@@ -151,6 +151,20 @@ libraries = []
 # Append the GPU driver's libraries (/run/opengl-driver/lib: libcuda and
 # the like), which NixOS keeps outside nix-ld's set.
 gpu = %t
+
+# nixpkgs attributes whose library outputs this project adds, built with
+# nix-build (nixld packages), right after nix-ld's directory.
+# packages = ["portaudio", "libGL"]
+
+# Where they come from: a path (relative to this file's directory) or a
+# flake reference. Unset: <nixpkgs> from NIX_PATH, else the flake
+# registry's nixpkgs.
+# nixpkgs = "github:NixOS/nixpkgs/nixos-25.05"
+
+# Export the library path as LD_LIBRARY_PATH to the whole project shell
+# and everything the interpreters start, instead of giving it to the
+# interpreters alone.
+# export_ld_library_path = false
 `
 
 // Status describes, for humans, the project at cwd and the shell's state.

@@ -309,8 +309,9 @@ func execCmd() *cobra.Command {
 		Use:   "exec [--] DIR [--] CMD [ARGS...]",
 		Short: "Run CMD with the environment of the project at or above DIR",
 		Long: `Run CMD with the environment of the project at or above DIR, which must be
-allowed: its shims first on PATH and its libraries on LD_LIBRARY_PATH, as
-a shell entering it would have them.
+allowed: its shims first on PATH and its libraries added to nix-ld's
+variable, as a shell entering it would have them (LD_LIBRARY_PATH only
+where the project sets export_ld_library_path).
 
 Exit status: CMD's own; 127 when CMD is not found and 126 when it cannot
 be run, as env's; 125 when nixld fails before running it (no project, not
