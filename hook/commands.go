@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/nixld/nixld/nixpkgs"
@@ -179,9 +180,15 @@ func Status(d Dirs, env Env, cwd string) string {
 	case p == nil:
 		if dir := FindDirenv(cwd); dir != "" {
 			real, _ := filepath.EvalSymlinks(dir)
+			p := &Project{Dir: dir, Real: cmp.Or(real, dir)}
 			row("project", "%s (direnv: use nixld)", d.Show(filepath.Join(dir, ".envrc")))
 			row("trust", "direnv's (direnv allow)")
-			row("shims", "%s", d.Show(d.ShimDir(&Project{Dir: dir, Real: cmp.Or(real, dir)})))
+			configRows(row, d, env, p, DefaultConfig)
+			row("shims", "%s", d.Show(d.ShimDir(p)))
+			if bin := env[DirenvVar]; bin != "" && bin == d.ShimDir(p) && env["DIRENV_DIR"] != "" && slices.Contains(filepath.SplitList(env["PATH"]), bin) {
+				row("this shell", "active through direnv")
+				return b.String()
+			}
 		} else {
 			row("project", "none (no %s here or above)", ConfigName)
 		}
@@ -258,6 +265,13 @@ func projectRows(row rowFunc, d Dirs, env Env, p *Project) *Config {
 		row("config", "error: %v", err)
 		return nil
 	}
+	configRows(row, d, env, p, cfg)
+	return cfg
+}
+
+// configRows are status's rows on what p's configuration cfg does: what
+// it wraps, its packages, its library path and what that reaches.
+func configRows(row rowFunc, d Dirs, env Env, p *Project, cfg *Config) {
 	shims, missing := d.newLookup(env["PATH"]).resolve(cfg)
 	var leaky []string
 	for _, s := range shims {
@@ -303,5 +317,4 @@ func projectRows(row rowFunc, d Dirs, env Env, p *Project) *Config {
 	default:
 		row("reaches", "the wrapped programs, and the unpatched programs nix-ld runs; LD_LIBRARY_PATH stays as it is")
 	}
-	return cfg
 }
