@@ -13,7 +13,8 @@ import (
 
 // fastPath is what the hook keeps of the project r leaves the shell in
 // (see shells.Fast), or nil where the hook must run nixld on every cd as
-// before: no project entered, a config that is a symlink (where it leads
+// before: no project entered, one entered without packages not built yet
+// (nixld takes them in once they are), a config that is a symlink (where it leads
 // may change without the file's content doing so), one over
 // shells.MaxFastContent bytes or not UTF-8 text without NUL (which not
 // every shell can hold), or a trust record that no longer says the
@@ -37,6 +38,11 @@ func (d Dirs) fastPath(env Env, r Result) *shells.Fast {
 		return nil
 	}
 	entered := env.Apply(r.Ops)
+	// Entered without packages not built yet: each cd asks nixld, which
+	// takes them in once they are (nixld packages, in another shell).
+	if st, err := decodeState(entered[StateVar]); err != nil || st.Pending {
+		return nil
+	}
 	// Leaving from where entering left the variables: what export does in
 	// a directory in no project. The project is allowed, so leaving
 	// touches no file; quiet or not is the hook's to say when it leaves.
