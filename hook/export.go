@@ -132,7 +132,10 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 			}
 			st.Steered = steer(entered, st.Bin, st.SteerPython)
 			entered["PATH"], entered[a.LibVar] = &a.Path, a.Lib
-			err = fitsExec(env, map[string]*string{"PATH": &a.Path, a.LibVar: a.Lib, StateVar: st.encode()})
+			err = st.storable()
+			if err == nil {
+				err = fitsExec(env, map[string]*string{"PATH": &a.Path, a.LibVar: a.Lib, StateVar: st.encode()})
+			}
 		}
 		if err != nil {
 			problem("cannot enter %s: %v", d.Show(p.Dir), oneLine(err))

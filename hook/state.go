@@ -5,10 +5,13 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // State is what a shell carries in _NIXLD_STATE: what nixld added and the
@@ -57,6 +60,18 @@ func omitSame(dir, root string) string {
 		return ""
 	}
 	return dir
+}
+
+// storable says why s cannot be kept in the shell, where it cannot: JSON
+// holds only UTF-8 text, and a path that is not would come back altered,
+// so that leaving could not take out what entering put in.
+func (s *State) storable() error {
+	for _, path := range append([]string{s.Root, s.Dir, s.Bin}, s.LDAdded...) {
+		if !utf8.ValidString(path) {
+			return fmt.Errorf("%s is not UTF-8 text, which nixld's state in the shell cannot hold", strconv.Quote(path))
+		}
+	}
+	return nil
 }
 
 func (s *State) encode() *string {
