@@ -8,7 +8,10 @@
 # of one it entered, a cd runs nixld only when something it depends on
 # changed. $env.LAST_EXIT_CODE is kept.
 
-# bash, fish and elvish, given this, stop at the next line, and show it.
+# bash runs the next line as a command, whose name it shows, not found
+# (at a prompt too, where a syntax error shows no line); nu drops the
+# string. bash, fish and elvish then stop at the line after, and show it.
+'nixld: this hook is for nu; for another shell, see nixld hook --help'
 let _nixld_hint = ($"nixld: this hook is for nu; for another shell, see \(nixld hook --help)")
 
 # Moves the environment to nixld's state for $env.PWD. nixld prints data,
