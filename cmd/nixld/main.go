@@ -159,10 +159,16 @@ func exportCmd() *cobra.Command {
 func initCmd() *cobra.Command {
 	var force bool
 	cmd := &cobra.Command{
-		Use:     "init [DIR]",
-		Short:   "Write DIR/.nixld.toml (default: the working directory) and allow it",
-		Example: `  cd ~/src/myproject && nixld init && python3 -m venv .venv`,
-		Args:    maxOneDir,
+		Use:   "init [DIR]",
+		Short: "Write DIR/.nixld.toml (default: the working directory) and allow it",
+		// The shell's hook enters the project at the next prompt: a venv
+		// made on init's own line would not link to the shims.
+		Example: `  cd ~/src/myproject
+  nixld init                 # the shell enters the project at its next prompt;
+  python3 -m venv .venv      # there, python3 is the shim, which the venv links to
+  # on one line, or in a script, where no prompt comes in between:
+  cd ~/src/other && nixld init && nixld exec . python3 -m venv .venv`,
+		Args: maxOneDir,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dirs, env, err := setup()
 			if err != nil {
@@ -435,10 +441,11 @@ pipenv's and pipx's venvs) still links to them, where they ran in the last
 
 func statusCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:     "status",
-		Short:   "Show the project for the working directory and this shell's state",
-		Example: `  cd ~/src/myproject && nixld status`,
-		Args:    takes(0, 0, ""),
+		Use:   "status",
+		Short: "Show the project for the working directory and this shell's state",
+		Example: `  cd ~/src/myproject
+  nixld status               # at the next prompt, once the hook entered the project`,
+		Args: takes(0, 0, ""),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dirs, env, err := setup()
 			if err != nil {
