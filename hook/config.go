@@ -68,7 +68,28 @@ func (e *ConfigError) Error() string {
 
 // configKeys are the keys a .nixld.toml may have, in the order the README
 // gives them.
-const configKeys = "wrap, libraries, gpu, packages, nixpkgs, export_ld_library_path"
+var configKeys = []string{"wrap", "libraries", "gpu", "packages", "nixpkgs", "export_ld_library_path"}
+
+// unknownKey is the first top-level key of a decoded .nixld.toml that is
+// not exactly one of configKeys, in the order the file has them, as an
+// error naming it and the known keys; nil where there is none. The keys
+// come from md.Keys(), as written: BurntSushi/toml would decode Wrap or
+// GPU into the fields, matching case-insensitively, while TOML keys are
+// case-sensitive. A key of a table ([section] x = 1) is named by its
+// table's.
+func unknownKey(md toml.MetaData) error {
+	for _, k := range md.Keys() {
+		if slices.Contains(configKeys, k[0]) {
+			continue
+		}
+		msg := fmt.Sprintf("unknown key %q (known keys: %s)", k[0], strings.Join(configKeys, ", "))
+		if lower := strings.ToLower(k[0]); slices.Contains(configKeys, lower) {
+			msg += fmt.Sprintf("; keys are lower case: did you mean %q?", lower)
+		}
+		return &ConfigError{Msg: msg}
+	}
+	return nil
+}
 
 // ParseConfig parses and checks p's .nixld.toml; home is $HOME, for "~".
 // Errors are a *ConfigError on one line: the line of the key, and what was
@@ -96,6 +117,12 @@ func ParseConfig(p *Project, home string) (*Config, error) {
 		ExportLD: boolField{field: field{key: "export_ld_library_path", example: "export_ld_library_path = true"}},
 	}
 	md, err := toml.Decode(string(p.Content), &raw)
+	// An unknown key comes first: with Wrap = "python3" the field's
+	// complaint about wrap would mislead. md has no keys where the TOML
+	// did not parse.
+	if err := unknownKey(md); err != nil {
+		return nil, err
+	}
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
@@ -106,9 +133,6 @@ func ParseConfig(p *Project, home string) (*Config, error) {
 			return nil, &ConfigError{Line: pe.Position.Line, Msg: strings.Join(strings.Fields(msg), " ")}
 		}
 		return nil, &ConfigError{Msg: oneLine(err).Error()}
-	}
-	if und := md.Undecoded(); len(und) > 0 {
-		return nil, &ConfigError{Msg: fmt.Sprintf("unknown key %q (known keys: %s)", und[0].String(), configKeys)}
 	}
 	cfg := &Config{Libraries: raw.Libraries.vals, GPU: raw.GPU.val, Packages: raw.Packages.vals, Nixpkgs: raw.Nixpkgs.val, ExportLD: raw.ExportLD.val}
 	if raw.Wrap.set {

@@ -266,7 +266,16 @@ func TestParseConfig(t *testing.T) {
 		"libraries = [\"\"]\n":         "empty entry",
 		"wrap = [\n":                   "line 1: not valid TOML: ",
 		"[section]\nwrap = []\n":       `unknown key "section"`,
-		"libraries = [\"a\", \"a\"]\n": "",
+		// Keys are case-sensitive, as TOML's are: BurntSushi/toml alone
+		// would decode these into the fields.
+		"Wrap = [\"python3\"]\n":                  `unknown key "Wrap" (known keys: wrap, libraries, gpu, packages, nixpkgs, export_ld_library_path); keys are lower case: did you mean "wrap"?`,
+		"GPU = true\n":                            `unknown key "GPU"`,
+		"Libraries = [\"x\"]\n":                   `unknown key "Libraries"`,
+		"Export_LD_Library_Path = true\n":         `did you mean "export_ld_library_path"?`,
+		"wrap = [\"python3\"]\nWrap = [\"uv\"]\n": `unknown key "Wrap"`,
+		"gpu = true\nWrap = \"python3\"\n":        `unknown key "Wrap"`,
+		"x.y = 1\n":                               `unknown key "x" (known keys: `,
+		"libraries = [\"a\", \"a\"]\n":            "",
 		// Wrong types: the key, its line, what was found, what is expected.
 		"# c\n\ngpu = \"yes\"\n":            `line 3: gpu must be true or false, like gpu = true; found a string, "yes"`,
 		"wrap = [\"python3\", 3]\n":         `line 1: wrap must be a list of program names in quotes, like wrap = ["python3"]; found a number, 3 in it`,

@@ -159,10 +159,16 @@ func exportCmd() *cobra.Command {
 func initCmd() *cobra.Command {
 	var force bool
 	cmd := &cobra.Command{
-		Use:     "init [DIR]",
-		Short:   "Write DIR/.nixld.toml (default: the working directory) and allow it",
-		Example: `  cd ~/src/myproject && nixld init && python3 -m venv .venv`,
-		Args:    maxOneDir,
+		Use:   "init [DIR]",
+		Short: "Write DIR/.nixld.toml (default: the working directory) and allow it",
+		// The shell's hook enters the project at the next prompt: a venv
+		// made on init's own line would not link to the shims.
+		Example: `  cd ~/src/myproject
+  nixld init                 # the shell enters the project at its next prompt;
+  python3 -m venv .venv      # there, python3 is the shim, which the venv links to
+  # on one line, or in a script, where no prompt comes in between:
+  cd ~/src/other && nixld init && nixld exec . python3 -m venv .venv`,
+		Args: maxOneDir,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dirs, env, err := setup()
 			if err != nil {
@@ -272,7 +278,7 @@ func direnvCmd() *cobra.Command {
 		Short: "Print a direnv library defining `use nixld`, for ~/.config/direnv/lib/nixld.sh",
 		Example: `  mkdir -p ~/.config/direnv/lib && nixld direnv > ~/.config/direnv/lib/nixld.sh
   echo 'use nixld' >> .envrc && direnv allow`,
-		Args: cobra.NoArgs,
+		Args: takes(0, 0, ""),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return printCalling(cmd, shells.Direnv)
 		},
@@ -285,7 +291,7 @@ func direnvEnvCmd() *cobra.Command {
 		Short:   "Print the code use_nixld evals (used by the direnv library)",
 		Example: `  nixld direnv-env "$PWD"    # as 'use nixld' calls it`,
 		Hidden:  true,
-		Args:    cobra.ExactArgs(1),
+		Args:    takes(1, 1, "directory"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dirs, env, err := setup()
 			if err != nil {
@@ -413,7 +419,7 @@ it finds (in the project, a renamed project, ~/.virtualenvs, poetry's,
 pipenv's and pipx's venvs) still links to them, where they ran in the last
 90 days, and where the file system does not record when they ran.`,
 		Example: "  nixld gc --dry-run   # says exactly what a real run would do\n  nixld gc",
-		Args:    cobra.NoArgs,
+		Args:    takes(0, 0, ""),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dirs, env, err := setup()
 			if err != nil {
@@ -436,10 +442,11 @@ pipenv's and pipx's venvs) still links to them, where they ran in the last
 
 func statusCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:     "status",
-		Short:   "Show the project for the working directory and this shell's state",
-		Example: `  cd ~/src/myproject && nixld status`,
-		Args:    cobra.NoArgs,
+		Use:   "status",
+		Short: "Show the project for the working directory and this shell's state",
+		Example: `  cd ~/src/myproject
+  nixld status               # at the next prompt, once the hook entered the project`,
+		Args: takes(0, 0, ""),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dirs, env, err := setup()
 			if err != nil {
@@ -459,11 +466,37 @@ func sayMissingHook(cmd *cobra.Command, env hook.Env, dir string) {
 	}
 }
 
-func maxOneDir(cmd *cobra.Command, args []string) error {
-	if len(args) > 1 {
-		return fmt.Errorf("%s: takes at most one directory, got %d arguments", cmd.Name(), len(args))
+// maxOneDir accepts an optional DIR.
+var maxOneDir = takes(0, 1, "directory")
+
+// takes checks a command's arguments, instead of cobra's validators, whose
+// words are wrong here ("unknown command" for an argument) or unclear
+// ("accepts 1 arg(s)"): min to max of them, each a what ("directory"),
+// max 0 or 1 (no nixld command takes more). The error names the command,
+// what it takes and what it got, as in
+// `allow: takes at most one directory, got 2 arguments` or
+// `gc: takes no arguments, got "extra"`.
+func takes(min, max int, what string) cobra.PositionalArgs {
+	want := "no arguments"
+	switch {
+	case min == 1:
+		want = "one " + what
+	case max == 1:
+		want = "at most one " + what
 	}
-	return nil
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) >= min && len(args) <= max {
+			return nil
+		}
+		got := "none"
+		switch {
+		case len(args) == 1:
+			got = fmt.Sprintf("%q", args[0])
+		case len(args) > 1:
+			got = fmt.Sprintf("%d arguments", len(args))
+		}
+		return fmt.Errorf("%s: takes %s, got %s", cmd.Name(), want, got)
+	}
 }
 
 func dirArg(args []string) string {

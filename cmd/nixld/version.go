@@ -75,7 +75,7 @@ says (0.1.0-dev counts as 0.1.0).`,
 		Example: `  nixld version
   nixld version 0.1 || echo 'nixld is too old'
   nixld_version 0.1 || exit 1    # in an .envrc, as direnv's direnv_version`,
-		Args: cobra.MaximumNArgs(1),
+		Args: takes(0, 1, "version (AT_LEAST, like 0.2)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				_, err := fmt.Fprint(cmd.OutOrStdout(), versionLine())
@@ -177,7 +177,7 @@ func manCmd() *cobra.Command {
 		Use:     "man DIR",
 		Short:   "Write nixld's man pages (section 1) into DIR, for packagers",
 		Example: `  nixld man share/man/man1 && man -l share/man/man1/nixld.1`,
-		Args:    cobra.ExactArgs(1),
+		Args:    takes(1, 1, "directory to write the man pages into"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := os.MkdirAll(args[0], 0o755); err != nil {
 				return err
