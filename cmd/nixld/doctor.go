@@ -40,7 +40,8 @@ nix-ld's directory, its variables, the hook, trust and the shims.
 Outside a project it checks the environment only.
 
 --fix relinks the venvs of an allowed project to its shims, writing them
-first if need be; it changes nothing outside a venv's own directory.
+first if need be (none yet, or a profile switched under them); it changes
+nothing outside a venv's own directory.
 With --packages it also adds the packages it found to .nixld.toml,
 which then needs 'nixld allow' again.
 
