@@ -57,6 +57,9 @@ func Fix(c Check, r *Report, packages bool) []string {
 		// old way, with LD_LIBRARY_PATH, until they are rewritten.
 		refresh()
 	}
+	// The shims as they are now, each run at most once: a venv is
+	// linked only to a shim that starts Python under the venv's name.
+	var shims *shimRuns
 	for _, v := range r.Venvs {
 		if v.OK {
 			continue
@@ -67,6 +70,14 @@ func Fix(c Check, r *Report, packages bool) []string {
 				// No shell has entered the project since it was made, or
 				// since this Python came: write its shims now.
 				refresh()
+			}
+			if shims == nil {
+				shims = newShimRuns(c)
+			}
+			if s := shims.run(version); s != nil && !s.keepsName(bin) {
+				say("cannot fix %s: its %s shim %s, so the venv would run outside itself; %s, then 'nixld doctor --fix'; nothing changed",
+					d.Show(f.path), version, s.fault(d.Show), s.remedy(c))
+				continue
 			}
 		}
 		fx, err := fixVenv(d, f, bin)

@@ -5,6 +5,7 @@ package doctor
 // people and as JSON for tools.
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -91,7 +92,10 @@ type Environment struct {
 	Hook        Opt      `json:"hook"`      // the shell whose hook called nixld, or null
 	DeadShims   []Shim   `json:"dead_shims"`
 	StaleShims  []Stale  `json:"stale_shims"`
-	GPU         bool     `json:"gpu"`
+	// LauncherShims are the shims doctor ran (see checkShims) that did not
+	// start Python under their own name.
+	LauncherShims []Launcher `json:"launcher_shims"`
+	GPU           bool       `json:"gpu"`
 }
 
 type LibDir struct {
@@ -118,6 +122,15 @@ type Stale struct {
 	Target  Bytes `json:"target"`  // what it runs
 	Written Bytes `json:"written"` // the file the target led to when nixld wrote the shim
 	Now     Bytes `json:"now"`     // the file it leads to now, or null
+}
+
+// Launcher is a shim whose program starts Python under another name
+// than the shim's (a launcher: pyenv's, asdf's, mise's shims), or did not
+// start it: a venv linked to it is no venv.
+type Launcher struct {
+	Shim       Bytes `json:"shim"`       // the shim's name
+	Target     Bytes `json:"target"`     // what it runs
+	Executable Bytes `json:"executable"` // sys.executable as that Python saw it, or null where none started
 }
 
 type Venv struct {
@@ -192,11 +205,12 @@ func Run(c Check) *Report {
 
 	bin := c.Dirs.ShimDir(c.Project)
 	found := findVenvs(c, r)
+	shims := r.checkShims(c, found)
 	missing := map[string][]string{}
 	for _, f := range found {
-		s := scanVenv(f.real, stringsOf(r.Environment.LibraryPath), missing)
+		s := scanVenv(f.real, venvPython(f.real, shims.executable(f)), stringsOf(r.Environment.LibraryPath), missing)
 		v := Venv{Path: Bytes(f.path), Real: Bytes(f.real), Tool: Opt(f.tool), Python: Bytes(s.python), owned: f.owned}
-		v.Problem = Opt(checkVenv(c.Dirs, f, bin))
+		v.Problem = Opt(cmp.Or(shims.venvShimFault(f), checkVenv(c.Dirs, f, bin)))
 		v.OK = v.Problem == ""
 		r.Venvs = append(r.Venvs, v)
 		r.Scanned += s.scanned
@@ -302,7 +316,7 @@ func (r *Report) environment(c Check, cfg *hook.Config) {
 		e.NixLD = append(e.NixLD, d)
 	}
 	e.Hook = Opt(c.Env[hook.HookVar])
-	e.DeadShims, e.StaleShims = []Shim{}, []Stale{}
+	e.DeadShims, e.StaleShims, e.LauncherShims = []Shim{}, []Stale{}, []Launcher{}
 	if c.Project != nil {
 		bin := c.Dirs.ShimDir(c.Project)
 		entries, _ := os.ReadDir(bin)
