@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -46,7 +47,18 @@ type shimRun struct {
 // the shim itself, or (python3 standing for python3.X) the versioned
 // shim it runs its Python under.
 func (s *shimRun) keepsName(bin string) bool {
-	return s.err == nil && filepath.Dir(s.executable) == bin
+	if s.err != nil {
+		return false
+	}
+	dir := filepath.Dir(s.executable)
+	return dir == bin || sameFile(dir, bin)
+}
+
+// sameFile reports whether a and b are one file, links followed.
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }
 
 // fault says what is wrong with a shim that does not keep its name, in
@@ -73,8 +85,12 @@ func (s *shimRun) remedy(c Check) string {
 	if c.Direnv {
 		rewrite = fmt.Sprintf("run 'direnv reload' in %s", c.Dirs.Show(c.Project.Dir))
 	}
-	if s.err != nil {
+	switch {
+	case s.err != nil:
 		return fmt.Sprintf("put a working %s first on PATH, then %s", s.name, rewrite)
+	case isVenv(filepath.Dir(filepath.Dir(s.target))):
+		// An activated venv that bypasses the shims, first on PATH.
+		return fmt.Sprintf("deactivate %s (or take its bin off PATH), then %s", c.Dirs.Show(filepath.Dir(filepath.Dir(s.target))), rewrite)
 	}
 	manager := "pyenv"
 	for _, m := range []string{"asdf", "mise"} {

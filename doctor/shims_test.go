@@ -32,18 +32,20 @@ func TestShimRuns(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	os.WriteFile(filepath.Join(pr.dir, hook.ConfigName), []byte(`wrap = ["python3", "`+pr.version+`", "launched", "hangs", "fails", "silly"]`+"\n"), 0o644)
+	// An activated venv made without the shims, on PATH before the
+	// system's python (which Debian lacks).
+	active := filepath.Join(pr.root, "active")
+	run(t, pr.python, "-m", "venv", "--without-pip", active)
+	os.WriteFile(filepath.Join(pr.dir, hook.ConfigName), []byte(`wrap = ["python3", "`+pr.version+`", "launched", "hangs", "fails", "silly", "python"]`+"\n"), 0o644)
 	pr.load(t)
 	if err := pr.d.Allow(pr.p); err != nil {
 		t.Fatal(err)
 	}
 	c := pr.check(t)
+	c.Env["PATH"] = pr.bin + ":" + filepath.Join(active, "bin") + ":/usr/bin:/bin"
 	if _, _, err := hook.RefreshShims(pr.d, c.Env, pr.dir); err != nil {
 		t.Fatal(err)
 	}
-	saved := shimDeadline
-	shimDeadline = 3 * time.Second
-	defer func() { shimDeadline = saved }()
 	var said strings.Builder
 	c.Progress = &said
 	k := newShimRuns(c)
@@ -59,6 +61,12 @@ func TestShimRuns(t *testing.T) {
 	} else if got := s.fault(pr.d.Show); got != "runs "+filepath.Join(pr.bin, "launched")+", which starts Python as "+pr.python+", not under the shim's name" {
 		t.Errorf("launched: %s", got)
 	}
+	if s := k.run("launched"); !strings.HasPrefix(s.remedy(c), "put the interpreter itself first on PATH (for pyenv, the directory 'pyenv which launched' names), then run 'nixld shims' in ") {
+		t.Errorf("launched: %s", s.remedy(c))
+	}
+	if s := k.run("python"); s.keepsName(bin) || s.executable != filepath.Join(active, "bin", "python") || !strings.HasPrefix(s.remedy(c), "deactivate "+active+" (or take its bin off PATH), then ") {
+		t.Errorf("python: %+v: %s", s, s.remedy(c))
+	}
 	if s := k.run("fails"); s.keepsName(bin) || s.err == nil || s.err.Error() != "launcher: python3.99: command not found" {
 		t.Errorf("fails: %+v", s)
 	}
@@ -69,7 +77,10 @@ func TestShimRuns(t *testing.T) {
 		t.Errorf("a shim that is not there ran")
 	}
 	// The hanging one is stopped at the deadline, with what it started.
-	s := k.run("hangs")
+	saved := shimDeadline
+	shimDeadline = 2 * time.Second
+	defer func() { shimDeadline = saved }()
+	s := newShimRuns(c).run("hangs")
 	if s.keepsName(bin) || s.err == nil || !strings.Contains(s.err.Error(), "did not answer within") {
 		t.Errorf("hangs: %+v", s)
 	}
@@ -91,7 +102,8 @@ func TestShimRuns(t *testing.T) {
 			t.Fatalf("the sleep the hanging shim started (%d) outlived the deadline", pid)
 		}
 	}
-	// Each runs once: the deadline has passed, and the answers stay.
+	// Each runs once: the answers stay.
+	os.Remove(filepath.Join(pr.bin, "launched"))
 	if s := k.run("launched"); s.err != nil || s.executable != pr.python {
 		t.Errorf("launched again: %+v", s)
 	}
