@@ -1,7 +1,8 @@
 package doctor
 
 // doctor --fix: relink the project's venvs to its shims (writing the
-// shims first where no shell has entered the project yet), and with
+// shims first where no shell has entered the project yet, or where a
+// profile switched under them), and with
 // --packages add the attributes doctor found to packages in .nixld.toml.
 // It acts only for a project the user allowed, and says in one line each
 // what it changed, what it left alone and why.
@@ -40,21 +41,43 @@ func Fix(c Check, r *Report, packages bool) []string {
 	}
 	bin := d.ShimDir(p)
 	refreshed := false
+	refresh := func() {
+		if refreshed {
+			return
+		}
+		refreshed = true
+		if set, err := refreshShims(c); err != nil {
+			say("cannot write the shims of %s: %v", d.Show(p.Dir), err)
+		} else {
+			say("wrote the shims of %s: %s", d.Show(p.Dir), strings.Join(set.Names(), ", "))
+		}
+	}
+	if len(r.Environment.StaleShims) > 0 {
+		// A profile switched under them: they run what is there now the
+		// old way, with LD_LIBRARY_PATH, until they are rewritten.
+		refresh()
+	}
+	// The shims as they are now, each run at most once: a venv is
+	// linked only to a shim that starts Python under the venv's name.
+	var shims *shimRuns
 	for _, v := range r.Venvs {
 		if v.OK {
 			continue
 		}
 		f := found{path: string(v.Path), real: string(v.Real), tool: string(v.Tool), owned: v.owned}
-		if version, _ := venvVersion(f.real); version != "" && f.owned && !refreshed {
+		if version, _ := venvVersion(f.real); version != "" && f.owned {
 			if _, err := os.Stat(filepath.Join(bin, version)); err != nil {
 				// No shell has entered the project since it was made, or
 				// since this Python came: write its shims now.
-				refreshed = true
-				if set, err := refreshShims(c); err != nil {
-					say("cannot write the shims of %s: %v", d.Show(p.Dir), err)
-				} else {
-					say("wrote the shims of %s: %s", d.Show(p.Dir), strings.Join(set.Names(), ", "))
-				}
+				refresh()
+			}
+			if shims == nil {
+				shims = newShimRuns(c)
+			}
+			if s := shims.run(version); s != nil && !s.keepsName(bin) {
+				say("cannot fix %s: its %s shim %s, so the venv would run outside itself; %s, then 'nixld doctor --fix'; nothing changed",
+					d.Show(f.path), version, s.fault(d.Show), s.remedy(c))
+				continue
 			}
 		}
 		fx, err := fixVenv(d, f, bin)

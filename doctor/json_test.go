@@ -112,6 +112,8 @@ func TestReadmeDocumentsJSON(t *testing.T) {
 		Environment: Environment{
 			LibraryPath: []Bytes{"/l"}, NixLD: []LibDir{{Path: "/l"}}, Variables: []EnvVar{{Name: "V", Value: &value}},
 			Hook: "bash", DeadShims: []Shim{{Shim: "s", Target: "/t"}},
+			StaleShims:    []Stale{{Shim: "s", Target: "/t", Written: "/w", Now: "/n"}},
+			LauncherShims: []Launcher{{Shim: "s", Target: "/t", Executable: "/e"}},
 		},
 		Venvs:   []Venv{{Path: "/p/.venv", Real: "/p/.venv", Tool: "poetry", Python: "/py", Problem: "x"}},
 		Skipped: []Skipped{{Path: "/p/x.so", Reason: "x"}},

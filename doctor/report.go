@@ -5,6 +5,7 @@ package doctor
 // people and as JSON for tools.
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -90,7 +91,11 @@ type Environment struct {
 	Variables   []EnvVar `json:"variables"` // nix-ld's per-system variable and NIX_LD_LIBRARY_PATH
 	Hook        Opt      `json:"hook"`      // the shell whose hook called nixld, or null
 	DeadShims   []Shim   `json:"dead_shims"`
-	GPU         bool     `json:"gpu"`
+	StaleShims  []Stale  `json:"stale_shims"`
+	// LauncherShims are the shims doctor ran (see checkShims) that did not
+	// start Python under their own name.
+	LauncherShims []Launcher `json:"launcher_shims"`
+	GPU           bool       `json:"gpu"`
 }
 
 type LibDir struct {
@@ -107,6 +112,25 @@ type EnvVar struct {
 type Shim struct {
 	Shim   Bytes `json:"shim"` // the shim's name
 	Target Bytes `json:"target"`
+}
+
+// Stale is a shim whose target no longer leads to the file nixld wrote
+// it for (a profile switched since): it falls back to exporting
+// LD_LIBRARY_PATH (see hook.StaleShim).
+type Stale struct {
+	Shim    Bytes `json:"shim"`    // the shim's name
+	Target  Bytes `json:"target"`  // what it runs
+	Written Bytes `json:"written"` // the file the target led to when nixld wrote the shim
+	Now     Bytes `json:"now"`     // the file it leads to now, or null
+}
+
+// Launcher is a shim whose program starts Python under another name
+// than the shim's (a launcher: pyenv's, asdf's, mise's shims), or did not
+// start it: a venv linked to it is no venv.
+type Launcher struct {
+	Shim       Bytes `json:"shim"`       // the shim's name
+	Target     Bytes `json:"target"`     // what it runs
+	Executable Bytes `json:"executable"` // sys.executable as that Python saw it, or null where none started
 }
 
 type Venv struct {
@@ -181,11 +205,12 @@ func Run(c Check) *Report {
 
 	bin := c.Dirs.ShimDir(c.Project)
 	found := findVenvs(c, r)
+	shims := r.checkShims(c, found)
 	missing := map[string][]string{}
 	for _, f := range found {
-		s := scanVenv(f.real, stringsOf(r.Environment.LibraryPath), missing)
+		s := scanVenv(f.real, venvPython(f.real, shims.executable(f)), stringsOf(r.Environment.LibraryPath), missing)
 		v := Venv{Path: Bytes(f.path), Real: Bytes(f.real), Tool: Opt(f.tool), Python: Bytes(s.python), owned: f.owned}
-		v.Problem = Opt(checkVenv(c.Dirs, f, bin))
+		v.Problem = Opt(cmp.Or(shims.venvShimFault(f), checkVenv(c.Dirs, f, bin)))
 		v.OK = v.Problem == ""
 		r.Venvs = append(r.Venvs, v)
 		r.Scanned += s.scanned
@@ -291,19 +316,40 @@ func (r *Report) environment(c Check, cfg *hook.Config) {
 		e.NixLD = append(e.NixLD, d)
 	}
 	e.Hook = Opt(c.Env[hook.HookVar])
-	e.DeadShims = []Shim{}
+	e.DeadShims, e.StaleShims, e.LauncherShims = []Shim{}, []Stale{}, []Launcher{}
 	if c.Project != nil {
 		bin := c.Dirs.ShimDir(c.Project)
 		entries, _ := os.ReadDir(bin)
 		for _, entry := range entries {
-			if target, shim := hook.ScriptTarget(filepath.Join(bin, entry.Name())); shim {
-				if _, err := os.Stat(target); err != nil {
-					e.DeadShims = append(e.DeadShims, Shim{Shim: Bytes(entry.Name()), Target: Bytes(target)})
-					r.problem("shim %s runs %s, which is gone: with it on PATH again, run 'nixld shims'", entry.Name(), c.Dirs.Show(target))
+			path := filepath.Join(bin, entry.Name())
+			target, shim := hook.ScriptTarget(path)
+			if !shim {
+				continue
+			}
+			if _, err := os.Stat(target); err != nil {
+				e.DeadShims = append(e.DeadShims, Shim{Shim: Bytes(entry.Name()), Target: Bytes(target)})
+				r.problem("shim %s runs %s, which is gone: with it on PATH again, run 'nixld shims'", entry.Name(), c.Dirs.Show(target))
+			} else if written, now, stale := hook.StaleShim(path); stale {
+				e.StaleShims = append(e.StaleShims, Stale{Shim: Bytes(entry.Name()), Target: Bytes(target), Written: Bytes(written), Now: Bytes(now)})
+				leads := "something else"
+				if now != "" {
+					leads = c.Dirs.Show(now)
 				}
+				r.problem("shim %s was written for %s, but %s leads to %s now, so it exports LD_LIBRARY_PATH to everything it starts: %s",
+					entry.Name(), c.Dirs.Show(written), c.Dirs.Show(target), leads, rewriteShims(c))
 			}
 		}
 	}
+}
+
+// rewriteShims says what rewrites the shims of c's project for the
+// programs on PATH now: 'nixld shims' there or entering it again (direnv's
+// reload for a project direnv manages), or doctor --fix.
+func rewriteShims(c Check) string {
+	if c.Direnv {
+		return fmt.Sprintf("run 'direnv reload' in %s, or 'nixld doctor --fix'", c.Dirs.Show(c.Project.Dir))
+	}
+	return fmt.Sprintf("run 'nixld shims' in %s (or enter it again), or 'nixld doctor --fix'", c.Dirs.Show(c.Project.Dir))
 }
 
 // OK reports whether nothing needs fixing.

@@ -199,10 +199,17 @@ func interpreter(path string, depth int) string {
 	return ""
 }
 
-// venvPython is the interpreter a venv runs, or python3 on PATH.
-func venvPython(venv string) string {
+// venvPython is the interpreter a venv runs, or else the one its shim
+// was seen to start (ran, where a launcher hides it from reading: see
+// shimRuns.executable), or else python3 on PATH.
+func venvPython(venv, ran string) string {
 	for _, name := range []string{"python3", "python"} {
 		if p := interpreter(filepath.Join(venv, "bin", name), 4); p != "" {
+			return p
+		}
+	}
+	if ran != "" {
+		if p := interpreter(ran, 0); p != "" {
 			return p
 		}
 	}
@@ -353,9 +360,10 @@ type scanned struct {
 	skipped []Skipped
 }
 
-// scanVenv adds, per missing soname, the objects in venv that need it.
-func scanVenv(venv string, ld []string, missing map[string][]string) scanned {
-	s := scanned{python: venvPython(venv)}
+// scanVenv adds, per missing soname, the objects in venv that need it,
+// as the interpreter python would load them.
+func scanVenv(venv, python string, ld []string, missing map[string][]string) scanned {
+	s := scanned{python: python}
 	l := newLoader(s.python, ld)
 	objects, skipped := sharedObjects(venv)
 	s.skipped = skipped

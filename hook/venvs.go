@@ -152,23 +152,36 @@ func VenvUnfixable(d Dirs, venv, bin string, owned bool) string {
 // one line to follow the venv's name. unfixable is VenvUnfixable's
 // answer for the venv.
 func VenvProblem(d Dirs, venv, bin, unfixable string) string {
-	shim, end := VenvShim(venv, bin)
-	switch {
-	case shim != "":
-		return ""
-	case end == "":
-		return "has no bin/python3 or bin/python"
-	case ShimCopy(end, bin) != "":
-		return ""
-	}
-	runs := "runs " + d.Show(end)
-	if fi, err := os.Lstat(end); err == nil && fi.Mode().IsRegular() && filepath.Dir(end) == filepath.Join(venv, "bin") {
-		runs = "runs its own copy of an interpreter (bin/" + d.Show(filepath.Base(end)) + ")"
+	runs, bypasses := VenvBypass(d, venv, bin)
+	if !bypasses {
+		return runs
 	}
 	if unfixable != "" {
 		return runs + ", not this project's shims; 'nixld doctor --fix' leaves it alone, as " + unfixable + ": make the venv anew inside the project"
 	}
 	return runs + ", not this project's shims; 'nixld doctor --fix' relinks it"
+}
+
+// VenvBypass says what venv's python runs where that is not a shim of
+// the shim directory bin nor a current copy of one ("runs
+// /usr/bin/python3.11", "runs its own copy of an interpreter
+// (bin/python3.11)"), in words to follow the venv's name, with bypasses
+// true; "has no bin/python3 or bin/python" where it has none; "" where it
+// runs the shims.
+func VenvBypass(d Dirs, venv, bin string) (runs string, bypasses bool) {
+	shim, end := VenvShim(venv, bin)
+	switch {
+	case shim != "":
+		return "", false
+	case end == "":
+		return "has no bin/python3 or bin/python", false
+	case ShimCopy(end, bin) != "":
+		return "", false
+	}
+	if fi, err := os.Lstat(end); err == nil && fi.Mode().IsRegular() && filepath.Dir(end) == filepath.Join(venv, "bin") {
+		return "runs its own copy of an interpreter (bin/" + d.Show(filepath.Base(end)) + ")", true
+	}
+	return "runs " + d.Show(end), true
 }
 
 // bypassingVenvs is the cheap check on entering: the usual venvs of a

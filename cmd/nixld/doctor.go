@@ -36,11 +36,16 @@ the object's RUNPATH (a wheel's bundled libraries), the interpreter's own
 libraries and its loader's defaults. It names the nixpkgs package for
 each missing library (from nixld's table, your Nix store, or nix-locate),
 with the fix for this project and for the whole system, and checks
-nix-ld's directory, its variables, the hook, trust and the shims.
+nix-ld's directory, its variables, the hook, trust and the shims: those a
+profile switched under, and (running python3's and each venv's once)
+those that start Python under another name than theirs, as a launcher
+such as pyenv's shims does.
 Outside a project it checks the environment only.
 
 --fix relinks the venvs of an allowed project to its shims, writing them
-first if need be; it changes nothing outside a venv's own directory.
+first if need be (none yet, or a profile switched under them), and never
+to a shim that starts Python under another name; it changes nothing
+outside a venv's own directory.
 With --packages it also adds the packages it found to .nixld.toml,
 which then needs 'nixld allow' again.
 
