@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
-	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/nixld/nixld/launch"
@@ -87,32 +86,12 @@ func loaderTest(x syntax.TestExpr) (loader, what, file string, ok bool) {
 		return "", "", "", false
 	}
 	param, isParam := pw.Parts[0].(*syntax.ParamExp)
-	loader, okL := quotedText(lw)
-	file, okF := quotedText(fw)
+	loader, okL := launch.QuotedText(lw)
+	file, okF := launch.QuotedText(fw)
 	if !isParam || param.Param == nil || !okL || !okF {
 		return "", "", "", false
 	}
 	return loader, param.Param.Value, file, true
-}
-
-// quotedText is w's text where w expands nothing (only literal and
-// quoted parts, as nixld's quoting writes them), quotes removed.
-func quotedText(w *syntax.Word) (string, bool) {
-	for _, part := range w.Parts {
-		switch part := part.(type) {
-		case *syntax.Lit, *syntax.SglQuoted:
-		case *syntax.DblQuoted:
-			for _, inner := range part.Parts {
-				if _, ok := inner.(*syntax.Lit); !ok {
-					return "", false
-				}
-			}
-		default:
-			return "", false
-		}
-	}
-	s, err := expand.Literal(nil, w)
-	return s, err == nil
 }
 
 // executable is bash's -x: name exists and this user may run it.

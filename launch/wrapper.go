@@ -111,28 +111,39 @@ func commandWords(src string) ([]string, bool) {
 	}
 	var words []string
 	for _, w := range call.Args {
-		for _, part := range w.Parts {
-			switch part := part.(type) {
-			case *syntax.Lit, *syntax.SglQuoted:
-			case *syntax.DblQuoted:
-				for _, inner := range part.Parts {
-					if _, ok := inner.(*syntax.Lit); !ok {
-						return nil, false
-					}
-				}
-			default:
-				return nil, false
-			}
-		}
-		// Fields removes quotes and backslashes; with nothing to expand,
-		// a word stays one field.
-		fields, err := expand.Fields(nil, w)
-		if err != nil || len(fields) != 1 {
+		word, ok := QuotedText(w)
+		if !ok {
 			return nil, false
 		}
-		words = append(words, fields[0])
+		words = append(words, word)
 	}
 	return words, true
+}
+
+// QuotedText is w's text where w expands nothing (only literal and
+// quoted parts, as makeWrapper's and nixld's own quoting write them),
+// quotes and backslashes removed.
+func QuotedText(w *syntax.Word) (string, bool) {
+	for _, part := range w.Parts {
+		switch part := part.(type) {
+		case *syntax.Lit, *syntax.SglQuoted:
+		case *syntax.DblQuoted:
+			for _, inner := range part.Parts {
+				if _, ok := inner.(*syntax.Lit); !ok {
+					return "", false
+				}
+			}
+		default:
+			return "", false
+		}
+	}
+	// Fields removes quotes and backslashes; with nothing to expand, a
+	// word stays one field.
+	fields, err := expand.Fields(nil, w)
+	if err != nil || len(fields) != 1 {
+		return "", false
+	}
+	return fields[0], true
 }
 
 // parseWrapperArgs reads makeCWrapper's arguments as makeCWrapper does;
