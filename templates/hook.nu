@@ -30,6 +30,9 @@ def --env _nixld_export [] {
     null
   }
   if $changes != null {
+    # Forgotten first: in nu 0.115 a hide-env after a call of another
+    # def --env does not reach the caller.
+    hide-env --ignore-errors _nixld_kept
     _nixld_apply $changes
     _nixld_keep $changes.keep?
   }
@@ -48,11 +51,9 @@ def --env _nixld_apply [changes: record] {
 # Keeps what nixld gave of the project entered, {config, content, record,
 # trust, leave, left}, with the variables nixld tracks as the export left
 # them (same; see _nixld_moved), in $env._nixld_kept: a record, which nu
-# never gives programs. Null forgets it.
+# never gives programs. Null keeps nothing.
 def --env _nixld_keep [keep] {
-  if $keep == null {
-    hide-env --ignore-errors _nixld_kept
-  } else {
+  if $keep != null {
     $env._nixld_kept = $keep | update content { into binary } | update trust { into binary }
     | insert same {{template "tracked" .Tracked}}
   }
@@ -67,11 +68,12 @@ def --env _nixld_hook [] {
     match (_nixld_moved $kept) {
       'stay' => { return }
       'leave' => {
+        # Forgotten first, as in _nixld_export.
+        hide-env _nixld_kept
         _nixld_apply $kept.leave
         if ($env.NIXLD_QUIET? | is-empty) {
           $kept.left | each {|line| print -e $line } | ignore
         }
-        hide-env _nixld_kept
         return
       }
     }

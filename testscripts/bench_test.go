@@ -32,16 +32,19 @@ import (
 
 var toolNames = []string{"nixld", "direnv", "mise"}
 
-// firePrompt is, per shell, what the shell runs before drawing a prompt.
-// zsh runs chpwd_functions on cd by itself, fish its PWD handlers and
-// elvish its after-chdir functions; for nu, __fire (in nuPreamble) does
-// what its line editor does.
+// firePrompt is, per shell, what the shell runs between two command
+// lines besides the commands: its hooks before it draws the prompt, then,
+// once the next line is read, before it runs (zsh's preexec, fish's
+// fish_preexec, nu's pre_execution, elvish's after-readline). zsh runs
+// chpwd_functions on cd by itself, fish its PWD handlers and elvish its
+// after-chdir functions; for nu, __fire (in nuPreamble) does what its
+// line editor does.
 var firePrompt = map[string]string{
 	"bash":   `eval "$PROMPT_COMMAND"`,
-	"zsh":    `for f in $precmd_functions; do $f; done`,
-	"fish":   `emit fish_prompt`,
+	"zsh":    `for f in $precmd_functions; do $f; done; for f in $preexec_functions; do $f x x x; done`,
+	"fish":   `emit fish_prompt; emit fish_preexec x`,
 	"nu":     `__fire`,
-	"elvish": `for hook $edit:before-readline { $hook }`,
+	"elvish": `for hook $edit:before-readline { $hook }; for hook $edit:after-readline { $hook x }`,
 }
 
 // preamble is code a shell's timing script starts with.
@@ -58,15 +61,19 @@ func preamble(sh string) string {
 // nuWatched are the variables the hooks in the benchmark watch in nu.
 var nuWatched = []string{"PWD", "PATH", "_nixld"}
 
-// nuPreamble does, in __fire, what nu's line editor does before each
-// prompt: it runs the env_change hooks of every variable that changed
-// since the last one, then pre_prompt; a hook is a closure, or a record
+// nuPreamble does, in __fire, what nu's line editor does between two
+// command lines: before the prompt, the env_change hooks of every
+// variable that changed since the last one, then pre_prompt; once the
+// next line is read, pre_execution (last here, too: in nu 0.115, a
+// hide-env no longer reaches the caller once the same def --env has
+// called another, so the leaving a PWD hook does must come first); a hook is a closure, or a record
 // whose code runs if its condition holds. nu compares in Rust; here the
 // same variables are compared in every loop, hooked or bare, so that
 // comparing costs no tool anything.
 var nuPreamble = `$env.__seen = {}
 $env.__env_change = {}
 $env.__pre_prompt = []
+$env.__pre_execution = []
 const watched = [` + strings.Join(nuWatched, " ") + `]
 def --env __run [hook, ...args] {
   if ($hook | describe) == closure {
@@ -87,6 +94,7 @@ def --env __check [] {
   }
   $env.__env_change = $env.config.hooks.env_change? | default {}
   $env.__pre_prompt = $env.config.hooks.pre_prompt? | default []
+  $env.__pre_execution = $env.config.hooks.pre_execution? | default []
 }
 def --env __watch [name: string, now: any] {
   let was = $env.__seen | get -o $name
@@ -97,6 +105,7 @@ def --env __watch [name: string, now: any] {
 }
 def --env __fire [] {
 ` + watchEach(nuWatched) + `  for hook in $env.__pre_prompt { __run $hook }
+  for hook in $env.__pre_execution { __run $hook }
 }
 `
 
