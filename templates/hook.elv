@@ -214,8 +214,13 @@ set edit:before-readline = [(each {|hook| if (not (_nixld_ours $hook)) { put $ho
     }
   }]
 # And once a command line is read, before it runs: a hook after nixld's
-# (direnv's, from a later line of rc.elv) may have put them back.
+# (direnv's, from a later line of rc.elv) may have put them back. The same
+# lookup first: nothing to do while PATH is as nixld's hook left it.
 set edit:after-readline = [(each {|hook| if (not (_nixld_ours $hook)) { put $hook } } $edit:after-readline) {|line|
-    _nixld_strays
+    try {
+      var _ = $_nixld_seen[$E:PWD"\x00"$E:PATH]
+    } catch {
+      _nixld_hook
+    }
   }]
 edit:add-var nixld~ $nixld~

@@ -119,7 +119,9 @@ def _nixld_moved [kept: record] {
 # shims back, or direnv's unload did before this command line (a
 # pre_prompt hook, which nu runs after nixld's on PWD); nixld takes them
 # out. Those of direnv's `use nixld` ($env._NIXLD_DIRENV) stay: direnv
-# takes them out itself.
+# takes them out itself. The pre_execution hook calls it only where
+# shims are on PATH outside a project: a call of a def --env costs nu
+# more than those tests.
 def --env _nixld_path_hook [] {
   if ($env._NIXLD_STATE? | is-not-empty) {
     return
@@ -178,5 +180,5 @@ _nixld_install _nixld {|before, after| _nixld_hook }
 _nixld_install PATH {|before, after| _nixld_path_hook }
 $env.config.hooks.pre_execution = ($env.config.hooks.pre_execution? | default []
   | where {|other| ($other | describe) != closure or (view source $other) !~ '_nixld_' }
-  | append {|| _nixld_path_hook })
+  | append {|| if ($env.PATH | to text | str contains '/nixld/shims/') and ($env._NIXLD_STATE? | is-empty) { _nixld_path_hook } })
 hide-env --ignore-errors _nixld_kept

@@ -98,15 +98,17 @@ else
   # whose target may change) and it and the trust record read back as
   # entering read them, byte for byte: one read(2) each, of one byte
   # more than nixld keeps (sysread says 5 at the end of an empty file).
-  # Without zsh/system, nixld runs.
+  # Both are readable regular files first, so no redirection of stderr
+  # (an open of /dev/null each) is needed. Without zsh/system, nixld runs.
   _nixld_unchanged() {
     \builtin local text
     ((${+builtins[sysread]})) || \builtin return 1
-    [[ -f ${_nixld_config} && ! -L ${_nixld_config} ]] || \builtin return 1
-    { \builtin sysread -s 65537 text <"${_nixld_config}"; } 2>/dev/null
+    [[ -f ${_nixld_config} && -r ${_nixld_config} && ! -L ${_nixld_config} &&
+      -f ${_nixld_record} && -r ${_nixld_record} ]] || \builtin return 1
+    \builtin sysread -s 65537 text <"${_nixld_config}"
     (($? == 0 || $? == 5)) && [[ ${text} == "${_nixld_content}" ]] || \builtin return 1
     text=
-    { \builtin sysread -s 65537 text <"${_nixld_record}"; } 2>/dev/null
+    \builtin sysread -s 65537 text <"${_nixld_record}"
     (($? == 0 || $? == 5)) && [[ ${text} == "${_nixld_trust}" ]]
   }
   # Re-evaluate the directory after any nixld command (allow, deny,

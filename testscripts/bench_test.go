@@ -104,8 +104,14 @@ def --env __watch [name: string, now: any] {
   }
 }
 def --env __fire [] {
-` + watchEach(nuWatched) + `  for hook in $env.__pre_prompt { __run $hook }
-  for hook in $env.__pre_execution { __run $hook }
+` + watchEach(nuWatched) + `  # A closure (what every tool here installs on these two) runs here, as
+  # nu runs it: a call of __run would cost more than most hooks.
+  for hook in $env.__pre_prompt {
+    if ($hook | describe) == closure { do --env $hook } else { __run $hook }
+  }
+  for hook in $env.__pre_execution {
+    if ($hook | describe) == closure { do --env $hook } else { __run $hook }
+  }
 }
 `
 
