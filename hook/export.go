@@ -152,7 +152,7 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 			for _, name := range a.Shims.Missing {
 				note(&entering, "%s is not on PATH; not wrapped", d.Show(name))
 			}
-			for _, line := range d.bypassingVenvs(p, a.Shims.Bin) {
+			for _, line := range d.bypassingVenvs(p, a.Shims) {
 				note(&entering, "%s", line)
 			}
 		}

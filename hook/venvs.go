@@ -186,23 +186,48 @@ func VenvBypass(d Dirs, venv, bin string) (runs string, bypasses bool) {
 
 // bypassingVenvs is the cheap check on entering: the usual venvs of a
 // project (.venv, venv), a few links read each, and one line for each
-// that bypasses the shims.
-func (d Dirs) bypassingVenvs(p *Project, bin string) []string {
+// that bypasses the shims of set.
+func (d Dirs) bypassingVenvs(p *Project, set *ShimSet) []string {
 	var found []string
 	for _, name := range []string{".venv", "venv"} {
 		venv := filepath.Join(p.Dir, name)
 		if !lexists(filepath.Join(venv, "pyvenv.cfg")) {
 			continue
 		}
-		if shim, end := VenvShim(venv, bin); shim != "" || end == "" {
+		shim, end := VenvShim(venv, set.Bin)
+		if shim != "" || end == "" {
 			continue
 		}
 		real, err := filepath.EvalSymlinks(venv)
-		if problem := VenvProblem(d, venv, bin, VenvUnfixable(d, venv, bin, err == nil && Owns(p.Real, real))); problem != "" {
+		unfixable := VenvUnfixable(d, venv, set.Bin, err == nil && Owns(p.Real, real))
+		problem := VenvProblem(d, venv, set.Bin, unfixable)
+		if launcher := set.launcherFor(filepath.Base(end)); problem != "" && unfixable == "" && launcher != nil {
+			// doctor runs that shim to see whether Python keeps its name
+			// (then --fix relinks the venv) or not (then it won't); entering
+			// runs nothing.
+			runs, _ := VenvBypass(d, venv, set.Bin)
+			problem = fmt.Sprintf("%s, not this project's shims, and its %s shim starts %s, a launcher, not Python itself: 'nixld doctor' says whether 'nixld doctor --fix' can relink it", runs, launcher.Name, d.Show(launcher.Target))
+		}
+		if problem != "" {
 			found = append(found, d.Show(venv)+" "+problem)
 		}
 	}
 	return found
+}
+
+// launcherFor is the shim a venv whose python is named version
+// (python3.11) would be relinked to, where that shim starts a launcher
+// (a version manager's shim, say), not CPython itself; nil otherwise.
+func (s *ShimSet) launcherFor(version string) *Shim {
+	if _, ok := launch.PythonMinor(version); !ok {
+		version = "python3"
+	}
+	for i, sh := range s.Shims {
+		if sh.Name == version && !sh.Launch.Python {
+			return &s.Shims[i]
+		}
+	}
+	return nil
 }
 
 func lexists(path string) bool {
