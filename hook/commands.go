@@ -41,9 +41,24 @@ func FindFrom(d Dirs, arg string) (*Project, error) {
 		return nil, oneLine(err)
 	}
 	if p == nil {
-		return nil, fmt.Errorf("no %s in %s or above; run 'nixld init' to create one", ConfigName, d.Show(dir))
+		return nil, &NoProjectError{Dir: d.Show(dir)}
 	}
 	return p, nil
+}
+
+// NoProjectError is FindFrom's error where no .nixld.toml is at or above
+// the directory (Dir, as shown to the user). Deny words it for nixld deny,
+// which has nothing to do there.
+type NoProjectError struct {
+	Dir  string
+	Deny bool
+}
+
+func (e *NoProjectError) Error() string {
+	if e.Deny {
+		return fmt.Sprintf("no %s in %s or above: nixld does nothing there, so there is nothing to deny", ConfigName, e.Dir)
+	}
+	return fmt.Sprintf("no %s in %s or above; run 'nixld init' to create one", ConfigName, e.Dir)
 }
 
 // allowedProject is the project at or above dir (as named on the command
@@ -309,6 +324,11 @@ func configRows(row rowFunc, d Dirs, env Env, p *Project, cfg *Config) {
 		row("packages", "%s (%s)", strings.Join(cfg.Packages, ", "), built)
 	}
 	row("libraries", "%s", d.Show(strings.Join(LibraryDirs(NixLDPath(env), cfg), ":")))
+	for _, dir := range strings.Split(NixLDPath(env), ":") {
+		if _, err := os.Stat(dir); filepath.IsAbs(dir) && err != nil {
+			row("missing", "nix-ld's library directory %s does not exist: set programs.nix-ld.enable = true", d.Show(dir))
+		}
+	}
 	switch {
 	case cfg.ExportLD:
 		row("reaches", "every program in the project shell, and everything the wrapped programs start (export_ld_library_path)")

@@ -124,12 +124,14 @@ end
 # Whatever an earlier source of this kept is gone; the next prompt looks.
 set -e _nixld_config
 set -g _nixld_pwd
-# Re-evaluate the directory after any nixld command (allow, deny, init...),
-# with nixld; NIXLD_HOOK tells nixld doctor that this shell has the hook.
+# Re-evaluate the directory after a nixld command (allow, deny, init...)
+# that succeeded, with nixld; one that failed changed nothing and said
+# why, which nixld would say again. NIXLD_HOOK tells nixld doctor that
+# this shell has the hook.
 function nixld --wraps $_nixld_self --description "nixld: per-project Python shims"
     NIXLD_HOOK=fish $_nixld_self $argv
-    set -l __nixld_status $status
+    or return
     set -g _nixld_pwd
     set -e _nixld_config
-    return $__nixld_status
+    return 0
 end

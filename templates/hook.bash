@@ -109,14 +109,17 @@ else
     IFS= \builtin read -r -d '' -n 65537 __nixld_text <"${_nixld_record}" && \builtin return 1
     [[ ${__nixld_text} == "${_nixld_trust}" ]]
   }
-  # Re-evaluate the directory after any nixld command (allow, deny,
-  # init...), with nixld; NIXLD_HOOK tells nixld doctor that this shell
-  # has the hook.
+  # Re-evaluate the directory after a nixld command (allow, deny,
+  # init...) that succeeded, with nixld; one that failed changed nothing
+  # and said why, which nixld would say again. NIXLD_HOOK tells nixld
+  # doctor that this shell has the hook.
   nixld() {
     NIXLD_HOOK=bash {{.Self}} "$@"
     \builtin local __nixld_status=$?
-    _nixld_pwd=
-    _nixld_config=
+    if ((__nixld_status == 0)); then
+      _nixld_pwd=
+      _nixld_config=
+    fi
     \builtin return "${__nixld_status}"
   }
   \builtin unset _nixld_pwd _nixld_config

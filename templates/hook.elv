@@ -182,17 +182,16 @@ fn _nixld_hook {
   set _nixld_seen = [&$E:PWD"\x00"$E:PATH=$true]
 }
 
-# Re-evaluate the directory after any nixld command (allow, deny, init...);
-# NIXLD_HOOK tells nixld doctor that this shell has the hook.
+# Re-evaluate the directory after a nixld command (allow, deny, init...)
+# that succeeded; one that failed (an exception, which goes on) changed
+# nothing and said why, which nixld would say again. NIXLD_HOOK tells
+# nixld doctor that this shell has the hook.
 fn nixld {|@args|
   tmp E:NIXLD_HOOK = elvish
-  try {
-    {{.Self}} $@args
-  } finally {
-    set _nixld_pwd = ''
-    set _nixld_seen = [&]
-    set _nixld_kept = []
-  }
+  {{.Self}} $@args
+  set _nixld_pwd = ''
+  set _nixld_seen = [&]
+  set _nixld_kept = []
 }
 
 # Whether hook is one this file installed, from this or an earlier source.

@@ -155,15 +155,16 @@ def _nixld_nearest [] {
   }
 }
 
-# Re-evaluate the directory after any nixld command (allow, deny, init...),
-# at the next prompt: changing $env._nixld sets off the hook watching it.
-# nixld runs last, so its status is the command's. A record stays in nu:
-# programs never see it. NIXLD_HOOK tells nixld doctor that this shell has
-# the hook.
+# Re-evaluate the directory after a nixld command (allow, deny, init...)
+# that succeeded, at the next prompt: changing $env._nixld sets off the
+# hook watching it. One that failed (nu stops the command there, quietly,
+# with nixld's status) changed nothing and said why, which nixld would
+# say again. A record stays in nu: programs never see it. NIXLD_HOOK
+# tells nixld doctor that this shell has the hook.
 def --env --wrapped nixld [...args] {
-  $env._nixld = {calls: (($env._nixld?.calls? | default 0) + 1)}
   hide-env --ignore-errors _nixld_kept
   with-env {NIXLD_HOOK: 'nu'} { run-external {{.Self}} ...$args }
+  $env._nixld = {calls: (($env._nixld?.calls? | default 0) + 1)}
 }
 
 # Puts hook among the env_change hooks on the variable name, in place of

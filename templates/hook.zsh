@@ -111,14 +111,17 @@ else
     \builtin sysread -s 65537 text <"${_nixld_record}"
     (($? == 0 || $? == 5)) && [[ ${text} == "${_nixld_trust}" ]]
   }
-  # Re-evaluate the directory after any nixld command (allow, deny,
-  # init...), with nixld; NIXLD_HOOK tells nixld doctor that this shell
-  # has the hook.
+  # Re-evaluate the directory after a nixld command (allow, deny,
+  # init...) that succeeded, with nixld; one that failed changed nothing
+  # and said why, which nixld would say again. NIXLD_HOOK tells nixld
+  # doctor that this shell has the hook.
   nixld() {
     \builtin emulate -L zsh
     NIXLD_HOOK=zsh {{.Self}} "$@"
     \builtin local __nixld_status=$?
-    \builtin typeset -g _nixld_pwd= _nixld_config=
+    if ((__nixld_status == 0)); then
+      \builtin typeset -g _nixld_pwd= _nixld_config=
+    fi
     \builtin return "${__nixld_status}"
   }
   _nixld_install() {

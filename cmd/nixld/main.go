@@ -115,7 +115,11 @@ func hookCmd() *cobra.Command {
 		Use:   "hook bash|zsh|fish|nu|elvish",
 		Short: "Print the prompt hook to eval in the shell's rc file",
 		Example: `  eval "$(nixld hook bash)"          # in ~/.bashrc
-  nixld hook fish | source           # in ~/.config/fish/config.fish`,
+  eval "$(nixld hook zsh)"           # in ~/.zshrc
+  nixld hook fish | source           # in ~/.config/fish/config.fish
+  eval (nixld hook elvish | slurp)   # in ~/.config/elvish/rc.elv
+  # nu: in env.nu, then 'source ~/.cache/nixld/init.nu' in config.nu
+  mkdir ~/.cache/nixld; nixld hook nu | save -f ~/.cache/nixld/init.nu`,
 		ValidArgs: shells.Names,
 		Args:      oneShell,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -208,6 +212,9 @@ func trustCmd(verb string) *cobra.Command {
 				return err
 			}
 			p, err := hook.FindFrom(dirs, dirArg(args))
+			if none := (*hook.NoProjectError)(nil); errors.As(err, &none) {
+				none.Deny = verb == "deny"
+			}
 			if err != nil {
 				return err
 			}
@@ -323,7 +330,7 @@ Exit status: CMD's own; 127 when CMD is not found and 126 when it cannot
 be run, as env's; 125 when nixld fails before running it (no project, not
 allowed), and 2 on bad usage.`,
 		Example: `  nixld exec ~/src/myproject python3 -m pytest
-  nixld exec ~/src/myproject -- python3 -c 'import numpy'   # from cron, say`,
+  nixld exec ~/src/myproject -- python3 ~/src/myproject/job.py   # from cron, say`,
 		// Everything after DIR belongs to CMD, flags included.
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -339,6 +346,10 @@ allowed), and 2 on bad usage.`,
 			}
 			if len(args) < 2 {
 				return usageError(errors.New("exec: usage: nixld exec [--] DIR [--] CMD [ARGS...]"))
+			}
+			if _, err := os.Stat(args[0]); errors.Is(err, fs.ErrNotExist) && !strings.Contains(args[0], "/") {
+				// A command where DIR belongs: nixld exec python3 -V.
+				return usageError(fmt.Errorf("exec: no directory %s here; the project's directory comes first: nixld exec . %s", args[0], strings.Join(args, " ")))
 			}
 			dirs, env, err := setup()
 			if err != nil {
