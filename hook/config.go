@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
+	"github.com/agnivade/levenshtein"
 	"github.com/nixld/nixld/nixpkgs"
 )
 
@@ -85,10 +86,26 @@ func unknownKey(md toml.MetaData) error {
 		msg := fmt.Sprintf("unknown key %q (known keys: %s)", k[0], strings.Join(configKeys, ", "))
 		if lower := strings.ToLower(k[0]); slices.Contains(configKeys, lower) {
 			msg += fmt.Sprintf("; keys are lower case: did you mean %q?", lower)
+		} else if near := nearestKey(lower); near != "" {
+			msg += fmt.Sprintf("; did you mean %q?", near)
 		}
 		return &ConfigError{Msg: msg}
 	}
 	return nil
+}
+
+// nearestKey is the known key a misspelt one (lower case) most likely
+// meant: the one fewest edits away (Levenshtein), at most 2, and fewer
+// than all but one of its letters (wrpa: wrap; gp: gpu; but x: none);
+// "" where none is that close.
+func nearestKey(key string) string {
+	best, bestDist := "", 3
+	for _, known := range configKeys {
+		if d := levenshtein.ComputeDistance(key, known); d < bestDist && d < len(known)-1 {
+			best, bestDist = known, d
+		}
+	}
+	return best
 }
 
 // ParseConfig parses and checks p's .nixld.toml; home is $HOME, for "~".

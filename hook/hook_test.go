@@ -251,11 +251,28 @@ func TestMalformedState(t *testing.T) {
 	}
 }
 
+// A misspelt key gets the known key it most likely meant, and only one
+// close enough: no guess for a short or a distant one.
+func TestNearestKey(t *testing.T) {
+	for key, want := range map[string]string{
+		"wrpa": "wrap", "wrapp": "wrap", "warp": "wrap", "librares": "libraries",
+		"libraris": "libraries", "gpus": "gpu", "package": "packages",
+		"nixpkg": "nixpkgs", "export_ld_librarypath": "export_ld_library_path",
+		"gp": "gpu", "pkgs": "", "x": "", "ab": "", "python": "", "": "",
+	} {
+		if got := nearestKey(key); got != want {
+			t.Errorf("nearestKey(%q) = %q, want %q", key, got, want)
+		}
+	}
+}
+
 func TestParseConfig(t *testing.T) {
 	f := newFixture(t)
 	for config, want := range map[string]string{
 		"wrap = [\"python3\", \"uv\"]\nlibraries = [\"lib\", \"~/x\", \"/abs\"]\n": "",
-		"wrapp = []\n":                 `unknown key "wrapp"`,
+		"wrapp = []\n":                 `unknown key "wrapp" (known keys: wrap, libraries, gpu, packages, nixpkgs, export_ld_library_path); did you mean "wrap"?`,
+		"wrpa = []\n":                  `; did you mean "wrap"?`,
+		"librares = []\n":              `; did you mean "libraries"?`,
 		"wrap = \"python3\"\n":         `line 1: wrap must be a list of program names, like wrap = ["python3"]; found a string, "python3"`,
 		"wrap = [\"\"]\n":              "not a program name",
 		"wrap = [\"..\"]\n":            "not a program name",

@@ -47,7 +47,7 @@ buildGoModule {
   };
 
   # The NAR hash of `go mod vendor`; TestVendorHash keeps it in step with go.sum.
-  vendorHash = "sha256-VDsYfSnblxGZOZQ6G7El+7hoK09LxXzDJLk/TRHuD44=";
+  vendorHash = "sha256-fMlbVGAHA/fZQmD8wvFJUlElccABt2T4ofNa87YU/ZA=";
 
   subPackages = [ "cmd/nixld" ];
 
