@@ -152,6 +152,28 @@ func Init(d Dirs, env Env, dir string, force bool) (*Project, error) {
 	return p, d.AllowChecked(p)
 }
 
+// InitNotes says, one line each, what a user may not expect of the
+// project p nixld init just made: that it lies inside another project,
+// whose .nixld.toml no longer applies from there down, or that it takes
+// in a directory as wide as /, the home directory or a shared one (/tmp,
+// which anyone can write to).
+func InitNotes(d Dirs, p *Project) []string {
+	var notes []string
+	if p.Dir != "/" {
+		if outer, err := Find(filepath.Dir(p.Dir)); err == nil && outer != nil {
+			notes = append(notes, fmt.Sprintf("%s is inside the project %s, whose .nixld.toml no longer applies here and below", d.Show(p.Dir), d.Show(outer.Dir)))
+		}
+	}
+	fi, err := os.Stat(p.Real)
+	switch {
+	case p.Real == "/" || p.Dir == d.Home || p.Real == d.Home:
+		notes = append(notes, fmt.Sprintf("%s makes every directory below it part of one project; a project's own directory is usually better", d.Show(p.Dir)))
+	case err == nil && fi.Mode().Perm()&0o002 != 0:
+		notes = append(notes, fmt.Sprintf("%s is writable by anyone, and every directory below it is now part of this project; a project's own directory is usually better", d.Show(p.Dir)))
+	}
+	return notes
+}
+
 const initConfig = `# nixld: per-project shims so that pip-installed wheels find NixOS libraries.
 # After editing, run 'nixld allow' to trust the new contents.
 

@@ -183,6 +183,9 @@ func initCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "nixld: wrote and allowed %s\n", dirs.Show(p.Config()))
+			for _, note := range hook.InitNotes(dirs, p) {
+				fmt.Fprintf(cmd.ErrOrStderr(), "nixld: note: %s\n", note)
+			}
 			sayMissingHook(cmd, env, p.Dir)
 			return nil
 		},
@@ -317,6 +320,12 @@ func direnvEnvCmd() *cobra.Command {
 	}
 }
 
+// onPath reports whether name, with no slash, is a program on $PATH.
+func onPath(name string) bool {
+	_, err := exec.LookPath(name)
+	return err == nil
+}
+
 func execCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "exec [--] DIR [--] CMD [ARGS...]",
@@ -347,7 +356,7 @@ allowed), and 2 on bad usage.`,
 			if len(args) < 2 {
 				return usageError(errors.New("exec: usage: nixld exec [--] DIR [--] CMD [ARGS...]"))
 			}
-			if _, err := os.Stat(args[0]); errors.Is(err, fs.ErrNotExist) && !strings.Contains(args[0], "/") {
+			if _, err := os.Stat(args[0]); errors.Is(err, fs.ErrNotExist) && !strings.Contains(args[0], "/") && onPath(args[0]) {
 				// A command where DIR belongs: nixld exec python3 -V.
 				return usageError(fmt.Errorf("exec: no directory %s here; the project's directory comes first: nixld exec . %s", args[0], strings.Join(args, " ")))
 			}
