@@ -3,6 +3,8 @@ package hook
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -96,8 +98,15 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 	}
 
 	// Already in the right state: the common case of cd within a project
-	// (unless packages it was entered without have been built since).
-	if cfg != nil && old.active() && old.Root == p.Real && old.Hash == p.Hash && !(old.Pending && d.CachedPackages(p, cfg, env)) {
+	// (unless packages it was entered without have been built since). Not
+	// where the shims have gone from PATH, under the shell's hook: another
+	// hook after nixld's put back a PATH saved before entering (direnv's
+	// unload of the directory just left, fish's, nu's or elvish's hooks
+	// running after nixld's), or a venv's deactivate did. nixld enters
+	// again, saying nothing new.
+	same := cfg != nil && old.active() && old.Root == p.Real && old.Hash == p.Hash
+	restored := same && !onPath(cur["PATH"], old.Bin)
+	if same && !restored && !(old.Pending && d.CachedPackages(p, cfg, env)) {
 		r.project = p
 		return r
 	}
@@ -146,14 +155,16 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 			if old.active() && old.Root == p.Real {
 				verb = "reloaded"
 			}
-			if !quiet {
+			if !quiet && !restored {
 				note(&entering, "%s %s, wrapping %s", verb, d.Show(p.Dir), listOrNone(a.Shims.Names()))
 			}
-			for _, name := range a.Shims.Missing {
-				note(&entering, "%s is not on PATH; not wrapped", d.Show(name))
-			}
-			for _, line := range d.bypassingVenvs(p, a.Shims) {
-				note(&entering, "%s", line)
+			if !restored {
+				for _, name := range a.Shims.Missing {
+					note(&entering, "%s is not on PATH; not wrapped", d.Show(name))
+				}
+				for _, line := range d.bypassingVenvs(p, a.Shims) {
+					note(&entering, "%s", line)
+				}
 			}
 		}
 	}
@@ -292,4 +303,9 @@ func ExecEnv(d Dirs, env Env, dir string) (Env, []string, error) {
 		return nil, nil, fmt.Errorf("%s", r.Problems[0])
 	}
 	return env.Apply(r.Ops), r.Messages, nil
+}
+
+// onPath reports whether dir is an entry of the PATH path (nil: unset).
+func onPath(path *string, dir string) bool {
+	return path != nil && slices.Contains(filepath.SplitList(*path), dir)
 }

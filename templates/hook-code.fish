@@ -10,43 +10,50 @@
 function _nixld_hook --on-event fish_prompt --description "nixld: per-project Python shims"
     if test "$_nixld_pwd" != "$PWD"
         set -g _nixld_pwd $PWD
-        if set -q _nixld_config
-            _nixld_moved; and return
+        if set -q _nixld_config; and _nixld_moved
+        else
             set -e _nixld_config
-        end
-        if test -n "$_NIXLD_STATE"; or _nixld_find
-            # Ctrl-C during a package build is for nixld to handle (it stops
-            # the build and enters without it): with a handler for
-            # SIGINT, fish does not cancel this.
-            function _nixld_sigint --on-signal SIGINT
+            if test -n "$_NIXLD_STATE"; or _nixld_find
+                # Ctrl-C during a package build is for nixld to handle (it
+                # stops the build and enters without it): with a handler
+                # for SIGINT, fish does not cancel this.
+                function _nixld_sigint --on-signal SIGINT
+                end
+                $_nixld_self export fish | source
+                functions -e _nixld_sigint
+                # PATH as nixld left it.
+                set -g _nixld_path "$PATH"
             end
-            $_nixld_self export fish | source
-            functions -e _nixld_sigint
         end
-    else if test -z "$_NIXLD_STATE"; and test "$_nixld_path" != "$PATH"
-        _nixld_strays
+    end
+    if test "$_nixld_path" != "$PATH"
+        _nixld_settle
     end
 end
-# No project here, and PATH changed: the deactivate of a venv may have put
-# the shims of a left project back, or the unload of direnv, after this
-# hook at the same prompt. nixld takes them out; at most once per change of PATH.
-# Those `use nixld` put there for direnv ($_NIXLD_DIRENV) stay: direnv
-# takes them out itself.
-function _nixld_strays --description "nixld: take out the shims of a project left"
+# Before each command line too: a prompt handler that ran after this one
+# (that of direnv, sourced later) may have changed PATH.
+function _nixld_preexec --on-event fish_preexec --description "nixld: per-project Python shims"
+    if test "$_nixld_path" != "$PATH"
+        _nixld_settle
+    end
+end
+# PATH changed since nixld last looked: at most once per change. In a
+# project, the shims may have gone (the unload of direnv put back a PATH
+# saved before entering, or the deactivate of a venv did): nixld puts
+# them back, and otherwise does nothing. With no project here, the shims
+# of a project left may be back (the same, on leaving): nixld takes them
+# out. Those `use nixld` put there for direnv ($_NIXLD_DIRENV) stay:
+# direnv takes them out itself.
+function _nixld_settle --description "nixld: keep the shims where they belong"
     set -g _nixld_path "$PATH"
     set -l others $PATH
     if set -q _NIXLD_DIRENV; and set -l i (contains -i -- $_NIXLD_DIRENV $PATH)
         set -e others[$i]
     end
-    if string match -q -- "*/nixld/shims/*" $others
+    # An active state names its root; a hint alone does not.
+    if string match -q -- "*root*" "$_NIXLD_STATE"; or string match -q -- "*/nixld/shims/*" $others
         $_nixld_self export fish | source
-    end
-end
-# And before each command line: a prompt handler that ran after this one
-# (that of direnv, sourced later) may have put them back.
-function _nixld_preexec --on-event fish_preexec --description "nixld: per-project Python shims"
-    if test -z "$_NIXLD_STATE"; and test "$_nixld_path" != "$PATH"
-        _nixld_strays
+        set -g _nixld_path "$PATH"
     end
 end
 # Whether $PWD or a directory above it holds a regular .nixld.toml, found

@@ -23,24 +23,24 @@ else
   _nixld_hook() {
     \builtin local __nixld_status=$?
     if [[ ${_nixld_pwd-} != "${PWD}" ]]; then
-      if [[ -n ${_nixld_config-} ]]; then
-        if _nixld_moved; then
-          _nixld_pwd=${PWD}
-          \builtin return "${__nixld_status}"
-        fi
+      if [[ -n ${_nixld_config-} ]] && _nixld_moved; then
+        :
+      else
         _nixld_config=
-      fi
-      if [[ -n ${_NIXLD_STATE-} ]] || _nixld_find; then
-        # shellcheck disable=SC2312 # nixld prints nothing on stdout when it fails, and says why on stderr.
-        \builtin eval "$({{.Self}} export bash)"
+        if [[ -n ${_NIXLD_STATE-} ]] || _nixld_find; then
+          # shellcheck disable=SC2312 # nixld prints nothing on stdout when it fails, and says why on stderr.
+          \builtin eval "$({{.Self}} export bash)"
+        fi
       fi
       # Set after: where a Ctrl-C (during a package build) makes bash
       # abandon this, bash runs it again at once, and nixld then enters.
       _nixld_pwd=${PWD}
-    elif [[ -z ${_NIXLD_STATE-} && ${_nixld_path-} != "${PATH}" ]]; then
+    fi
+    if [[ -z ${_NIXLD_STATE-} && ${_nixld_path-} != "${PATH}" ]]; then
       # No project here, and PATH changed: a venv's deactivate may have
-      # put a left project's shims back. nixld takes them out; at most
-      # once per change of PATH. Those of direnv's `use nixld`
+      # put a left project's shims back, or direnv's unload did, on the
+      # way out through a directory it loaded. nixld takes them out; at
+      # most once per change of PATH. Those of direnv's `use nixld`
       # ($_NIXLD_DIRENV) stay: direnv takes them out itself.
       _nixld_path=${PATH}
       if [[ ${PATH//"${_NIXLD_DIRENV-}"/} == *"/nixld/shims/"* ]]; then

@@ -11,7 +11,8 @@ use path
 use str
 
 var _nixld_pwd = ''
-var _nixld_path = ''
+# PATH as nixld last looked at it, the one key of a map (see _nixld_seen).
+var _nixld_path = [&]
 # The directory and PATH the last prompt saw, as the one key of a map. A
 # prompt only looks the key up: in elvish a comparison captures output,
 # which costs more than all the rest of a prompt here.
@@ -66,6 +67,7 @@ fn _nixld_export {
       echo 'nixld: '(str:trim-suffix (str:trim-prefix (to-string $e[reason]) '<unknown ') '>') >&2
     }
   }
+  set _nixld_path = [&$E:PATH=$true]
 }
 
 # The nearest regular .nixld.toml at or above $pwd, found as nixld finds
@@ -115,8 +117,9 @@ fn _nixld_nearest {
 # variable). Each test is a map lookup, which fails without capturing
 # output: kept[same] is, per place, the key of the variables that place
 # compares. elvish 0.19 has no os:stat to bound a read by: a regular file
-# is read whole, once, before nixld (which reads at most 1 MiB) takes
-# over.
+# is read up to its first NUL (which neither file nixld kept holds: a
+# sparse or zero-filled one stops at once), else whole, once, before nixld
+# (which reads at most 1 MiB) takes over.
 var _nixld_place = nixld
 fn _nixld_moved {|kept|
   set _nixld_place = nixld
@@ -127,7 +130,7 @@ fn _nixld_moved {|kept|
     if (not (path:is-regular $kept[config])) {
       fail 'not a regular file'
     }
-    var _ = $kept[files][(slurp < $kept[config])"\x00"(slurp < $kept[record])]
+    var _ = $kept[files][(read-upto "\x00" < $kept[config])"\x00"(read-upto "\x00" < $kept[record])]
     set _nixld_place = $place
   } catch {
   }
@@ -149,17 +152,18 @@ var _nixld_moves = [&nixld={|kept| } &stay={|kept|
     set _nixld_done = $true
   }]
 
-# No project here, and PATH changed: a left project's shims may be back
-# (a venv's deactivate, or direnv's unload in a hook after nixld's at the
-# same prompt). nixld takes them out; at most once per change of PATH.
-# Those of direnv's `use nixld` ($E:_NIXLD_DIRENV) stay: direnv takes them
-# out itself.
-fn _nixld_strays {
-  if (and (eq $E:_NIXLD_STATE '') (not-eq $_nixld_path $E:PATH)) {
-    set _nixld_path = $E:PATH
-    if (str:contains (str:replace $E:_NIXLD_DIRENV '' $E:PATH) /nixld/shims/) {
-      _nixld_export
-    }
+# PATH changed since nixld last looked: at most once per change. In a
+# project, the shims may have gone (direnv's unload, in a hook after
+# nixld's, put back a PATH saved before entering, or a venv's deactivate
+# did): nixld puts them back, and otherwise does nothing. With no project
+# here, a left project's shims may be back (the same, on leaving): nixld
+# takes them out. Those of direnv's `use nixld` ($E:_NIXLD_DIRENV) stay:
+# direnv takes them out itself.
+fn _nixld_settle {
+  set _nixld_path = [&$E:PATH=$true]
+  # An active state names its root; a hint alone does not.
+  if (or (str:contains $E:_NIXLD_STATE '"root":') (str:contains (str:replace $E:_NIXLD_DIRENV '' $E:PATH) /nixld/shims/)) {
+    _nixld_export
   }
 }
 
@@ -176,8 +180,11 @@ fn _nixld_hook {
     } elif (or (not-eq $E:_NIXLD_STATE '') (not-eq (_nixld_nearest) '')) {
       _nixld_export
     }
-  } else {
-    _nixld_strays
+  }
+  try {
+    var _ = $_nixld_path[$E:PATH]
+  } catch {
+    _nixld_settle
   }
   set _nixld_seen = [&$E:PWD"\x00"$E:PATH=$true]
 }
@@ -197,7 +204,7 @@ fn nixld {|@args|
 # Whether hook is one this file installed, from this or an earlier source.
 fn _nixld_ours {|hook|
   try {
-    or (str:contains $hook[body] _nixld_hook) (str:contains $hook[body] _nixld_strays)
+    or (str:contains $hook[body] _nixld_hook) (str:contains $hook[body] _nixld_strays) (str:contains $hook[body] _nixld_settle)
   } catch {
     put $false
   }
@@ -213,7 +220,7 @@ set edit:before-readline = [(each {|hook| if (not (_nixld_ours $hook)) { put $ho
     }
   }]
 # And once a command line is read, before it runs: a hook after nixld's
-# (direnv's, from a later line of rc.elv) may have put them back. The same
+# (direnv's, from a later line of rc.elv) may have changed PATH. The same
 # lookup first: nothing to do while PATH is as nixld's hook left it.
 set edit:after-readline = [(each {|hook| if (not (_nixld_ours $hook)) { put $hook } } $edit:after-readline) {|line|
     try {

@@ -114,20 +114,27 @@ def _nixld_moved [kept: record] {
   if $found == '' { 'leave' } else { 'stay' }
 }
 
-# The env_change hook on PATH, and a pre_execution hook: with no project
-# here, a venv's deactivate (overlay hide) may have put a left project's
-# shims back, or direnv's unload did before this command line (a
-# pre_prompt hook, which nu runs after nixld's on PWD); nixld takes them
-# out. Those of direnv's `use nixld` ($env._NIXLD_DIRENV) stay: direnv
-# takes them out itself. The pre_execution hook calls it only where
-# shims are on PATH outside a project: a call of a def --env costs nu
-# more than those tests.
+# The env_change hook on PATH, and a pre_execution hook. In a project,
+# the shims may have gone: direnv's unload put back a PATH saved before
+# entering (a pre_prompt hook, which nu runs after nixld's on PWD), or a
+# venv's deactivate (overlay hide) did; nixld puts them back. With no
+# project here, a left project's shims may be back (the same, on
+# leaving); nixld takes them out. Those of direnv's `use nixld`
+# ($env._NIXLD_DIRENV) stay: direnv takes them out itself. The
+# pre_execution hook calls it only where shims are on PATH outside a
+# project or missing in one: a call of a def --env costs nu more than
+# those tests.
 def --env _nixld_path_hook [] {
-  if ($env._NIXLD_STATE? | is-not-empty) {
+  # to text: PATH is a list, unless the user's config made it a string.
+  let text = $env.PATH | to text
+  # An active state names its root; a hint alone does not.
+  if ($env._NIXLD_STATE? | default '' | str contains '"root":') {
+    if not ($text | str contains '/nixld/shims/') {
+      _nixld_export
+    }
     return
   }
-  # to text: PATH is a list, unless the user's config made it a string.
-  let others = $env.PATH | to text | str replace --all ($env._NIXLD_DIRENV? | default "\u{0}") ''
+  let others = $text | str replace --all ($env._NIXLD_DIRENV? | default "\u{0}") ''
   if ($others | str contains '/nixld/shims/') {
     _nixld_export
   }
@@ -181,5 +188,5 @@ _nixld_install _nixld {|before, after| _nixld_hook }
 _nixld_install PATH {|before, after| _nixld_path_hook }
 $env.config.hooks.pre_execution = ($env.config.hooks.pre_execution? | default []
   | where {|other| ($other | describe) != closure or (view source $other) !~ '_nixld_' }
-  | append {|| if ($env.PATH | to text | str contains '/nixld/shims/') and ($env._NIXLD_STATE? | is-empty) { _nixld_path_hook } })
+  | append {|| if ($env.PATH | to text | str contains '/nixld/shims/') != ($env._NIXLD_STATE? | default '' | str contains '"root":') { _nixld_path_hook } })
 hide-env --ignore-errors _nixld_kept

@@ -27,21 +27,24 @@ else
     if [[ ${_nixld_pwd-} != "${PWD}" ]]; then
       \builtin emulate -L zsh
       \builtin typeset -g _nixld_pwd="${PWD}"
-      if [[ -n ${_nixld_config-} ]]; then
-        _nixld_moved && \builtin return 0
+      if [[ -n ${_nixld_config-} ]] && _nixld_moved; then
+        :
+      else
         _nixld_config=
+        if [[ -n ${_NIXLD_STATE-} ]] || _nixld_find; then
+          # Ctrl-C during a package build is nixld's to handle (it stops
+          # the build and enters without it): ignored until this returns,
+          # as emulate -L keeps traps local.
+          \builtin trap '' INT
+          \builtin eval "$({{.Self}} export zsh)"
+        fi
       fi
-      if [[ -n ${_NIXLD_STATE-} ]] || _nixld_find; then
-        # Ctrl-C during a package build is nixld's to handle (it stops
-        # the build and enters without it): ignored until this returns,
-        # as emulate -L keeps traps local.
-        \builtin trap '' INT
-        \builtin eval "$({{.Self}} export zsh)"
-      fi
-    elif [[ -z ${_NIXLD_STATE-} && ${_nixld_path-} != "${PATH}" ]]; then
+    fi
+    if [[ -z ${_NIXLD_STATE-} && ${_nixld_path-} != "${PATH}" ]]; then
       # No project here, and PATH changed: a venv's deactivate may have
-      # put a left project's shims back. nixld takes them out; at most
-      # once per change of PATH. Those of direnv's `use nixld`
+      # put a left project's shims back, or direnv's unload did, on the
+      # way out through a directory it loaded. nixld takes them out; at
+      # most once per change of PATH. Those of direnv's `use nixld`
       # ($_NIXLD_DIRENV) stay: direnv takes them out itself.
       \builtin emulate -L zsh
       \builtin typeset -g _nixld_path="${PATH}"
