@@ -117,9 +117,9 @@ fn _nixld_nearest {
 # variable). Each test is a map lookup, which fails without capturing
 # output: kept[same] is, per place, the key of the variables that place
 # compares. elvish 0.19 has no os:stat to bound a read by: a regular file
-# is read up to its first NUL (which neither file nixld kept holds: a
-# sparse or zero-filled one stops at once), else whole, once, before nixld
-# (which reads at most 1 MiB) takes over.
+# is read whole, once, before nixld (which reads at most 1 MiB) takes
+# over. (read-upto, which would stop at a NUL, reads a byte a time: 1 ms
+# for a commented .nixld.toml, at every cd.)
 var _nixld_place = nixld
 fn _nixld_moved {|kept|
   set _nixld_place = nixld
@@ -130,7 +130,7 @@ fn _nixld_moved {|kept|
     if (not (path:is-regular $kept[config])) {
       fail 'not a regular file'
     }
-    var _ = $kept[files][(read-upto "\x00" < $kept[config])"\x00"(read-upto "\x00" < $kept[record])]
+    var _ = $kept[files][(slurp < $kept[config])"\x00"(slurp < $kept[record])]
     set _nixld_place = $place
   } catch {
   }
