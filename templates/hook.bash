@@ -36,17 +36,21 @@ else
       # abandon this, bash runs it again at once, and nixld then enters.
       _nixld_pwd=${PWD}
     fi
-    if [[ -z ${_NIXLD_STATE-} && ${_nixld_path-} != "${PATH}" ]]; then
-      # No project here, and PATH changed: a venv's deactivate may have
-      # put a left project's shims back, or direnv's unload did, on the
-      # way out through a directory it loaded. nixld takes them out; at
-      # most once per change of PATH. Those of direnv's `use nixld`
-      # ($_NIXLD_DIRENV) stay: direnv takes them out itself.
-      _nixld_path=${PATH}
-      if [[ ${PATH//"${_NIXLD_DIRENV-}"/} == *"/nixld/shims/"* ]]; then
+    if [[ ${_nixld_path-} != "${PATH}" ]]; then
+      # PATH changed since nixld last looked; at most once per change.
+      # With no project here, a venv's deactivate may have put a left
+      # project's shims back, or direnv's unload did, on the way out
+      # through a directory it loaded: nixld takes them out. Those of
+      # direnv's `use nixld` ($_NIXLD_DIRENV) stay: direnv takes them out
+      # itself. In a project (an active state names its root; a hint alone
+      # does not), a deactivate may have taken the shims off: nixld puts
+      # them back.
+      if [[ -z ${_NIXLD_STATE-} && ${PATH//"${_NIXLD_DIRENV-}"/} == *"/nixld/shims/"* ]] ||
+        [[ ${_NIXLD_STATE-} == *'"root":'* && ${PATH} != *"/nixld/shims/"* ]]; then
         # shellcheck disable=SC2312 # as above
         \builtin eval "$({{.Self}} export bash)"
       fi
+      _nixld_path=${PATH}
     fi
     \builtin return "${__nixld_status}"
   }

@@ -124,7 +124,13 @@ def _nixld_moved [kept: record] {
 # pre_execution hook calls it only where shims are on PATH outside a
 # project or missing in one: a call of a def --env costs nu more than
 # those tests.
+# At most once per change of PATH ($env._nixld_looked, a record, which
+# programs never see): an entry nixld does not take out (another tree's
+# nixld/shims) would otherwise run nixld at every command line.
 def --env _nixld_path_hook [] {
+  if $env.PATH == $env._nixld_looked?.path? {
+    return
+  }
   # to text: PATH is a list, unless the user's config made it a string.
   let text = $env.PATH | to text
   # An active state names its root; a hint alone does not.
@@ -132,12 +138,10 @@ def --env _nixld_path_hook [] {
     if not ($text | str contains '/nixld/shims/') {
       _nixld_export
     }
-    return
-  }
-  let others = $text | str replace --all ($env._NIXLD_DIRENV? | default "\u{0}") ''
-  if ($others | str contains '/nixld/shims/') {
+  } else if ($text | str replace --all ($env._NIXLD_DIRENV? | default "\u{0}") '' | str contains '/nixld/shims/') {
     _nixld_export
   }
+  $env._nixld_looked = {path: $env.PATH}
 }
 
 # The nearest regular .nixld.toml at or above $env.PWD, found as nixld
@@ -188,5 +192,9 @@ _nixld_install _nixld {|before, after| _nixld_hook }
 _nixld_install PATH {|before, after| _nixld_path_hook }
 $env.config.hooks.pre_execution = ($env.config.hooks.pre_execution? | default []
   | where {|other| ($other | describe) != closure or (view source $other) !~ '_nixld_' }
-  | append {|| if ($env.PATH | to text | str contains '/nixld/shims/') != ($env._NIXLD_STATE? | default '' | str contains '"root":') { _nixld_path_hook } })
+  | append {||
+    if ($env.PATH | to text | str contains '/nixld/shims/') != ($env._NIXLD_STATE? | default '' | str contains '"root":') and $env.PATH != $env._nixld_looked?.path? {
+      _nixld_path_hook
+    }
+  })
 hide-env --ignore-errors _nixld_kept
