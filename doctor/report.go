@@ -311,7 +311,7 @@ func (r *Report) environment(c Check, cfg *hook.Config) {
 				}
 			}
 		} else {
-			r.problem("nix-ld's library directory %s does not exist: set programs.nix-ld.enable = true", c.Dirs.Show(dir))
+			r.problem("%s", c.Dirs.NixLDDirMissing(dir))
 		}
 		e.NixLD = append(e.NixLD, d)
 	}

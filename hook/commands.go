@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/nixld/nixld/nixpkgs"
@@ -222,7 +221,7 @@ func Status(d Dirs, env Env, cwd string) string {
 			row("trust", "direnv's (direnv allow)")
 			configRows(row, d, env, p, DefaultConfig)
 			row("shims", "%s", d.Show(d.ShimDir(p)))
-			if bin := env[DirenvVar]; bin != "" && bin == d.ShimDir(p) && env["DIRENV_DIR"] != "" && slices.Contains(filepath.SplitList(env["PATH"]), bin) {
+			if bin := env[DirenvVar]; bin != "" && bin == d.ShimDir(p) && env["DIRENV_DIR"] != "" && onPath(env["PATH"], bin) {
 				row("this shell", "active through direnv")
 				return b.String()
 			}
@@ -243,6 +242,12 @@ func Status(d Dirs, env Env, cwd string) string {
 	}
 	row("this shell", "%s", state)
 	return b.String()
+}
+
+// NixLDDirMissing says, in the words status and doctor share, that dir,
+// a directory of nix-ld's library path, does not exist, and the fix.
+func (d Dirs) NixLDDirMissing(dir string) string {
+	return fmt.Sprintf("nix-ld's library directory %s does not exist: set programs.nix-ld.enable = true", d.Show(dir))
 }
 
 // Review is what nixld allow --show prints: what allowing p would trust,
@@ -348,7 +353,7 @@ func configRows(row rowFunc, d Dirs, env Env, p *Project, cfg *Config) {
 	row("libraries", "%s", d.Show(strings.Join(LibraryDirs(NixLDPath(env), cfg), ":")))
 	for _, dir := range strings.Split(NixLDPath(env), ":") {
 		if _, err := os.Stat(dir); filepath.IsAbs(dir) && err != nil {
-			row("missing", "nix-ld's library directory %s does not exist: set programs.nix-ld.enable = true", d.Show(dir))
+			row("missing", "%s", d.NixLDDirMissing(dir))
 		}
 	}
 	switch {

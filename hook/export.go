@@ -105,7 +105,7 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 	// running after nixld's), or a venv's deactivate did. nixld enters
 	// again, saying nothing new.
 	same := cfg != nil && old.active() && old.Root == p.Real && old.Hash == p.Hash
-	restored := same && !onPath(cur["PATH"], old.Bin)
+	restored := same && !onPath(cur.get("PATH"), old.Bin)
 	if same && !restored && !(old.Pending && d.CachedPackages(p, cfg, env)) {
 		r.project = p
 		return r
@@ -155,10 +155,10 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 			if old.active() && old.Root == p.Real {
 				verb = "reloaded"
 			}
-			if !quiet && !restored {
-				note(&entering, "%s %s, wrapping %s", verb, d.Show(p.Dir), listOrNone(a.Shims.Names()))
-			}
 			if !restored {
+				if !quiet {
+					note(&entering, "%s %s, wrapping %s", verb, d.Show(p.Dir), listOrNone(a.Shims.Names()))
+				}
 				for _, name := range a.Shims.Missing {
 					note(&entering, "%s is not on PATH; not wrapped", d.Show(name))
 				}
@@ -305,7 +305,7 @@ func ExecEnv(d Dirs, env Env, dir string) (Env, []string, error) {
 	return env.Apply(r.Ops), r.Messages, nil
 }
 
-// onPath reports whether dir is an entry of the PATH path (nil: unset).
-func onPath(path *string, dir string) bool {
-	return path != nil && slices.Contains(filepath.SplitList(*path), dir)
+// onPath reports whether dir is an entry of the PATH text path.
+func onPath(path, dir string) bool {
+	return slices.Contains(filepath.SplitList(path), dir)
 }

@@ -320,12 +320,6 @@ func direnvEnvCmd() *cobra.Command {
 	}
 }
 
-// onPath reports whether name, with no slash, is a program on $PATH.
-func onPath(name string) bool {
-	_, err := exec.LookPath(name)
-	return err == nil
-}
-
 func execCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "exec [--] DIR [--] CMD [ARGS...]",
@@ -356,7 +350,7 @@ allowed), and 2 on bad usage.`,
 			if len(args) < 2 {
 				return usageError(errors.New("exec: usage: nixld exec [--] DIR [--] CMD [ARGS...]"))
 			}
-			if _, err := os.Stat(args[0]); errors.Is(err, fs.ErrNotExist) && !strings.Contains(args[0], "/") && onPath(args[0]) {
+			if _, err := os.Stat(args[0]); errors.Is(err, fs.ErrNotExist) && !strings.Contains(args[0], "/") && isProgram(args[0], os.Getenv("PATH")) {
 				// A command where DIR belongs: nixld exec python3 -V.
 				return usageError(fmt.Errorf("exec: no directory %s here; the project's directory comes first: nixld exec . %s", args[0], strings.Join(args, " ")))
 			}
@@ -596,6 +590,12 @@ func invokedAs() (string, error) {
 		}
 	}
 	return os.Executable()
+}
+
+// isProgram reports whether lookPath finds prog on path.
+func isProgram(prog, path string) bool {
+	_, err := lookPath(prog, path)
+	return err == nil
 }
 
 // lookPath finds prog on path, as the shell would after entering, and as
