@@ -87,10 +87,8 @@ else
   # shellcheck disable=SC2154 # nixld export sets _nixld_entered_path
   _nixld_moved() {
     if _nixld_find; then
-      # _nixld_find found a regular file.
-      [[ ${_nixld_found} == "${_nixld_config}" && ${PATH-} == "${_nixld_entered_path}" && -r ${_nixld_config} && ! -L ${_nixld_config} ]] &&
-        _nixld_unchanged
-    elif [[ -f ${_nixld_config} && -r ${_nixld_config} && ! -L ${_nixld_config} ]] && _nixld_same && _nixld_unchanged; then
+      [[ ${_nixld_found} == "${_nixld_config}" && ${PATH-} == "${_nixld_entered_path}" ]] && _nixld_unchanged
+    elif _nixld_same && _nixld_unchanged; then
       _nixld_leave
       if [[ -n ${_nixld_left} && -z ${NIXLD_QUIET-} ]]; then
         \builtin printf '%s\n' "${_nixld_left}" >&2
@@ -100,15 +98,18 @@ else
       \builtin return 1
     fi
   }
-  # Whether the project's .nixld.toml, a readable regular file (no
-  # symlink, whose target may change), and its trust record read back as
-  # entering read them, byte for byte. read stops at a NUL, which neither holds, with
-  # status 0, and at one character past the most nixld keeps.
+  # Whether the project's .nixld.toml is still a readable regular file (no
+  # symlink, whose target may change) and it and its trust record read
+  # back as entering read them, byte for byte. read stops at a NUL, which
+  # neither holds, with status 0, and at one character past the most nixld
+  # keeps. Both are readable regular files first, so no read fails aloud.
   # shellcheck disable=SC2154 # nixld export sets them
   _nixld_unchanged() {
     \builtin local __nixld_text
+    [[ -f ${_nixld_config} && -r ${_nixld_config} && ! -L ${_nixld_config} &&
+      -f ${_nixld_record} && -r ${_nixld_record} ]] || \builtin return 1
     IFS= \builtin read -r -d '' -n 65537 __nixld_text <"${_nixld_config}" && \builtin return 1
-    [[ ${__nixld_text} == "${_nixld_content}" && -f ${_nixld_record} && -r ${_nixld_record} ]] || \builtin return 1
+    [[ ${__nixld_text} == "${_nixld_content}" ]] || \builtin return 1
     __nixld_text=
     IFS= \builtin read -r -d '' -n 65537 __nixld_text <"${_nixld_record}" && \builtin return 1
     [[ ${__nixld_text} == "${_nixld_trust}" ]]
