@@ -6,8 +6,12 @@ package hook
 import (
 	"bytes"
 	"os"
+	"path/filepath"
+	"strings"
+	"time"
 	"unicode/utf8"
 
+	"github.com/nixld/nixld/internal/regular"
 	"github.com/nixld/nixld/shells"
 )
 
@@ -24,6 +28,10 @@ import (
 // $PWD: p.Dir is found from the logical working directory, as the hook's
 // walk is. Leave is computed here by export itself, for the variables as
 // entering leaves them; the hook applies it only while they still are.
+//
+// Both files are read again here, each dated by its mtime where that
+// tells (see readDated): then Stamp names stamps with those mtimes, and
+// the bash and zsh hooks compare mtimes rather than content.
 func (d Dirs) fastPath(env Env, r Result) *shells.Fast {
 	p := r.project
 	if p == nil || len(p.Content) > shells.MaxFastContent || !text(p.Content) {
@@ -32,8 +40,13 @@ func (d Dirs) fastPath(env Env, r Result) *shells.Fast {
 	if fi, err := os.Lstat(p.Config()); err != nil || !fi.Mode().IsRegular() {
 		return nil
 	}
+	// Changed since export read it: the next cd runs nixld anyway.
+	content, configTime, configDated, err := readDated(p.Config(), shells.MaxFastContent)
+	if err != nil || !bytes.Equal(content, p.Content) {
+		return nil
+	}
 	record := d.record("allow", p)
-	trust, err := readSmall(record)
+	trust, recordTime, recordDated, err := readDated(record, 1<<20)
 	if line, _, _ := bytes.Cut(trust, []byte("\n")); err != nil || string(line) != p.Hash || !text(trust) {
 		return nil
 	}
@@ -50,9 +63,89 @@ func (d Dirs) fastPath(env Env, r Result) *shells.Fast {
 	if len(left.Problems) > 0 || len(left.Ops) == 0 || !utf8.ValidString(p.Config()) || !utf8.ValidString(record) {
 		return nil
 	}
-	return &shells.Fast{Config: p.Config(), Content: string(p.Content), Record: record, Trust: string(trust),
+	fast := &shells.Fast{Config: p.Config(), Content: string(p.Content), Record: record, Trust: string(trust),
 		Tracked: TrackedNames(), Leave: left.Ops, Left: left.Messages}
+	if configDated && recordDated {
+		fast.Stamp = d.writeStamps(p, configTime, recordTime)
+	}
+	return fast
 }
+
+// readDated reads the regular file name, of at most limit bytes, and its
+// mtime once read, and says whether that mtime dates what was read: the
+// file was last changed well before the read began, so that any later
+// change gives it another mtime. Within the same tick of the kernel's
+// clock (or second, on a file system that keeps no fraction of one) a
+// change may leave the mtime as it was, and stampMargin covers that.
+// Errors are regular.Open's.
+func readDated(name string, limit int64) (data []byte, mtime time.Time, dated bool, err error) {
+	start := time.Now()
+	data, fi, err := regular.ReadAllInfo(name, limit)
+	if err != nil {
+		return nil, time.Time{}, false, err
+	}
+	return data, fi.ModTime(), dates(fi.ModTime(), start), nil
+}
+
+// dates reports whether a file's mtime, as read once a read that began at
+// start ended, dates what was read (see readDated).
+func dates(mtime, start time.Time) bool {
+	margin := stampMargin
+	if mtime.Nanosecond() == 0 {
+		margin = coarseStampMargin
+	}
+	return mtime.Before(start.Add(-margin))
+}
+
+// stampMargin is how long before a read a file must have last changed
+// for its mtime to date what was read: ten ticks of the coarsest kernel
+// clock (100 Hz), which file systems with nanosecond mtimes take them
+// from. An mtime of a whole second may be one of a file system that keeps
+// seconds (or two, as FAT does): coarseStampMargin.
+const (
+	stampMargin       = 100 * time.Millisecond
+	coarseStampMargin = 2 * time.Second
+)
+
+// writeStamps makes, beside p's shim directory, the empty files the bash
+// and zsh hooks compare the config's and trust record's mtimes with (to
+// the nanosecond, with -nt and -ot, which in zsh fail for a file that is
+// not there), and returns what their names begin with, "" where it could
+// not: NAME.before a microsecond before the file's mtime and NAME.after
+// one after, for NAME .toml (the config) and .allow (the record). A file
+// newer than one and older than the other has its mtime still. They are
+// named after the content entered, so that a shell that entered other
+// content finds none; writing them removes those of any other content.
+func (d Dirs) writeStamps(p *Project, config, record time.Time) string {
+	root := filepath.Dir(d.ShimDir(p))
+	stamp := filepath.Join(root, stampPrefix+p.Hash[:16])
+	entries, _ := os.ReadDir(root)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), stampPrefix) && !strings.HasPrefix(e.Name(), filepath.Base(stamp)+".") {
+			os.Remove(filepath.Join(root, e.Name()))
+		}
+	}
+	for ext, mtime := range map[string]time.Time{".toml": config, ".allow": record} {
+		for suffix, t := range map[string]time.Time{".before": mtime.Add(-time.Microsecond), ".after": mtime.Add(time.Microsecond)} {
+			name := stamp + ext + suffix
+			if err := writeIfChanged(name, nil, 0o644); err != nil {
+				return ""
+			}
+			// A file system that keeps coarser times than these (FAT's
+			// seconds) would blur them into the mtime itself.
+			if os.Chtimes(name, t, t) != nil {
+				return ""
+			}
+			if fi, err := os.Stat(name); err != nil || !fi.ModTime().Equal(t) {
+				return ""
+			}
+		}
+	}
+	return stamp
+}
+
+// stampPrefix begins the names of writeStamps' files.
+const stampPrefix = "entered-"
 
 // text reports whether b is UTF-8 without NUL bytes, which every shell's
 // variables hold and its reads give back as they are.

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nixld/nixld/shells"
 )
@@ -130,4 +131,98 @@ func TestFastWithheld(t *testing.T) {
 			t.Errorf("kept a record that does not allow the config: %q", fast.Trust)
 		}
 	})
+}
+
+// TestFastStamps: entering a project whose config and trust record last
+// changed well before nixld read them leaves stamps a microsecond either
+// side of each mtime, named after the content; files whose mtimes do not
+// date what was read (see TestDates) get none, and the hook compares
+// content. Entering other content removes the stamps of the old.
+func TestFastStamps(t *testing.T) {
+	start := func(f *fixture) Env { return Env{"HOME": "/h", "PATH": f.bin + ":/usr/bin"} }
+	redate := func(t *testing.T, f *fixture, p *Project, when time.Time) {
+		for _, name := range []string{p.Config(), f.dirs.record("allow", p)} {
+			if err := os.Chtimes(name, when, when); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	now := time.Now()
+	for _, tc := range []struct {
+		what    string
+		when    time.Time
+		stamped bool
+	}{
+		{"an hour ago", now.Add(-time.Hour), true},
+		{"an hour ahead", now.Add(time.Hour), false},
+	} {
+		t.Run(tc.what, func(t *testing.T) {
+			f := newFixture(t)
+			p := f.project("proj", "", true)
+			redate(t, f, p, tc.when)
+			_, r := f.step(start(f), "proj")
+			if r.Fast == nil {
+				t.Fatal("entering kept nothing")
+			}
+			if got := r.Fast.Stamp != ""; got != tc.stamped {
+				t.Fatalf("stamped %v, want %v", got, tc.stamped)
+			}
+			if !tc.stamped {
+				return
+			}
+			if !strings.Contains(filepath.Base(r.Fast.Stamp), p.Hash[:16]) {
+				t.Errorf("stamp %s is not named after the content %s", r.Fast.Stamp, p.Hash)
+			}
+			for ext, file := range map[string]string{".toml": p.Config(), ".allow": r.Fast.Record} {
+				fi, _ := os.Stat(file)
+				for suffix, d := range map[string]time.Duration{".before": -time.Microsecond, ".after": time.Microsecond} {
+					st, err := os.Stat(r.Fast.Stamp + ext + suffix)
+					if err != nil || !st.ModTime().Equal(fi.ModTime().Add(d)) {
+						t.Errorf("%s%s: %v (%v), want %s's mtime %v", ext, suffix, st, err, file, d)
+					}
+				}
+			}
+		})
+	}
+	t.Run("other content", func(t *testing.T) {
+		f := newFixture(t)
+		p := f.project("proj", "", true)
+		redate(t, f, p, now.Add(-time.Hour))
+		in, r := f.step(start(f), "proj")
+		old := r.Fast.Stamp
+		p = f.project("proj", "gpu = true\n", true)
+		redate(t, f, p, now.Add(-time.Hour))
+		_, r = f.step(in, "proj/sub")
+		if r.Fast == nil || r.Fast.Stamp == "" || r.Fast.Stamp == old {
+			t.Fatalf("entering other content kept %+v", r.Fast)
+		}
+		if left, _ := filepath.Glob(old + ".*"); len(left) > 0 {
+			t.Errorf("the old content's stamps are still there: %q", left)
+		}
+	})
+}
+
+// TestDates: an mtime dates what a read found only well before the read
+// began: 100 ms, or 2 s for a whole second, as a file system that keeps
+// seconds gives them.
+func TestDates(t *testing.T) {
+	start := time.Date(2026, 11, 29, 12, 0, 0, 500_000_000, time.UTC)
+	for _, tc := range []struct {
+		mtime time.Time
+		want  bool
+	}{
+		{start.Add(-time.Hour), true},
+		{start.Add(-101 * time.Millisecond), true},
+		{start.Add(-99 * time.Millisecond), false},
+		{start.Add(-time.Nanosecond), false},
+		{start, false},
+		{start.Add(time.Hour), false},
+		{start.Truncate(time.Second), false},
+		{start.Truncate(time.Second).Add(-time.Second), false},
+		{start.Truncate(time.Second).Add(-2 * time.Second), true},
+	} {
+		if got := dates(tc.mtime, start); got != tc.want {
+			t.Errorf("dates(%v, %v) = %v, want %v", tc.mtime, start, got, tc.want)
+		}
+	}
 }

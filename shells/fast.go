@@ -31,6 +31,16 @@ type Fast struct {
 	// MaxFastContent bytes), and Trust the content of the trust record
 	// at Record: both must read back byte for byte.
 	Content, Record, Trust string
+	// Stamp, where set, is what the names of four empty files begin
+	// with: Stamp.toml.before has an mtime a microsecond before Config's
+	// and Stamp.toml.after one a microsecond after it, as it was when it
+	// read back as Content, long enough after it last changed for any
+	// change since to show in its mtime; Stamp.allow.before and .after
+	// stand so for Record. The bash and zsh hooks then compare mtimes
+	// (-nt and -ot, to the nanosecond) rather than content, which costs a
+	// fifth as much; fish, nu and elvish have no builtin that tells an
+	// mtime that finely, and compare content.
+	Stamp string
 	// Tracked names every variable nixld tracks, in its order. An unset
 	// one and an empty one count the same: nixld's leave treats them
 	// alike.
@@ -64,7 +74,7 @@ func HookExport(sh Shell, ops []Op, fast *Fast) (string, error) {
 
 // check refuses values no shell can hold or read back.
 func (f *Fast) check(sh Shell) error {
-	for _, v := range []string{f.Config, f.Content, f.Record, f.Trust} {
+	for _, v := range []string{f.Config, f.Content, f.Record, f.Trust, f.Stamp} {
 		if strings.IndexByte(v, 0) >= 0 || !utf8.ValidString(v) {
 			return fmt.Errorf("%s keeps only UTF-8 text without NUL bytes", sh.Name())
 		}
@@ -94,9 +104,12 @@ func renderFast(sh Shell, name string, f *Fast, leave string) (string, error) {
 			same[i].At++
 		}
 	}
-	return templates.Render(name, map[string]any{"Dir": sh.Quote(filepath.Dir(f.Config)),
+	// Dir is Config's directory, and Root the same without a trailing
+	// slash: "" for "/", so that Root/* matches every directory below.
+	dir := filepath.Dir(f.Config)
+	return templates.Render(name, map[string]any{"Dir": sh.Quote(dir), "Root": sh.Quote(strings.TrimSuffix(dir, "/")),
 		"Config": sh.Quote(f.Config), "Content": sh.Quote(f.Content), "Record": sh.Quote(f.Record),
-		"Trust": sh.Quote(f.Trust), "Left": sh.Quote(strings.Join(f.Left, "\n")),
+		"Trust": sh.Quote(f.Trust), "Stamp": sh.Quote(f.Stamp), "Left": sh.Quote(strings.Join(f.Left, "\n")),
 		"Depth": len(strings.FieldsFunc(f.Config, func(r rune) bool { return r == '/' })),
 		"Same":  same, "Leave": leave,
 	})

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nixld/nixld/hook"
 	"github.com/nixld/nixld/internal/testtools"
@@ -447,7 +448,9 @@ func TestQuoteRoundTripNotUTF8(t *testing.T) {
 // with its own builtins, that they still hold them: yes (stay within the
 // project, leave out of it) as they are, no (run nixld) after the config,
 // the trust record or PATH changes by a byte, and out of the project
-// after any tracked variable does.
+// after any tracked variable does. With stamps (see Fast.Stamp), the
+// bash and zsh hooks look at mtimes instead: the files were written an
+// hour ago, and any write since, even of the same bytes, runs nixld.
 func TestFastReadsBack(t *testing.T) {
 	dir := t.TempDir()
 	proj, sub, out := filepath.Join(dir, "proj"), filepath.Join(dir, "proj", "sub"), filepath.Join(dir, "out")
@@ -466,8 +469,11 @@ func TestFastReadsBack(t *testing.T) {
 			values[name] = hard[(7*i)%len(hard)] + "|" + hard[(11*i)%len(hard)]
 		}
 	}
-	fast := &shells.Fast{Config: config, Content: content, Record: record, Trust: trust, Tracked: hook.TrackedNames(),
-		Leave: []shells.Op{{Name: "_NIXLD_STATE", Unset: true}}, Left: []string{"nixld: left " + proj}}
+	stamp := filepath.Join(dir, "stamp")
+	// nixld, for the bash and zsh hooks, which walk inline: a stand-in
+	// that has the hook say so and stop.
+	standIn := filepath.Join(dir, "nixld")
+	os.WriteFile(standIn, []byte("#!/bin/sh\necho 'echo nixld; exit'\n"), 0o755)
 	// Code that sets name to value after the hook kept the project.
 	setVar := func(sh shells.Shell, name, value string) string {
 		format := map[string]string{"bash": "export %s=%s", "zsh": "export %s=%s", "fish": "set -gx %s %s",
@@ -479,75 +485,101 @@ func TestFastReadsBack(t *testing.T) {
 		"nu": "$env.PATH = ['/bin' '/usr/bin']", "elvish": "set-env PATH /bin:/usr/bin"}
 	// What each shell prints in $DIR: stay, leave, or nixld.
 	check := map[string]string{
-		"bash":   `cd "$DIR" && if ! _nixld_moved; then echo nixld; elif [[ -n ${_nixld_config} ]]; then echo stay; else echo leave; fi`,
-		"zsh":    `cd "$DIR" && if ! _nixld_moved; then echo nixld; elif [[ -n ${_nixld_config} ]]; then echo stay; else echo leave; fi`,
+		"bash":   `cd "$DIR" && _nixld_hook && if [[ -n ${_nixld_config} ]]; then echo stay; else echo leave; fi`,
+		"zsh":    `cd "$DIR" && _nixld_hook && if [[ -n ${_nixld_config} ]]; then echo stay; else echo leave; fi`,
 		"fish":   `cd $DIR; and if not _nixld_moved; echo nixld; else if set -q _nixld_config; echo stay; else; echo leave; end`,
 		"nu":     `cd $env.DIR; print (_nixld_moved $env._nixld_kept)`,
 		"elvish": `cd $E:DIR; _nixld_moved $_nixld_kept[0]; echo $_nixld_place`,
 	}
 	for _, name := range shells.Names {
-		sh, _ := shells.Get(name)
-		code, err := shells.HookExport(sh, nil, fast)
-		if err != nil {
-			t.Fatal(err)
-		}
-		run := func(what, in, want, post string, env ...string) {
-			t.Helper()
-			os.Remove(filepath.Join(sub, ".nixld.toml"))
-			os.WriteFile(config, []byte(content), 0o644)
-			os.WriteFile(record, []byte(trust), 0o644)
-			for _, kv := range env {
-				if file, text, ok := strings.Cut(kv, "\x00"); ok {
-					os.WriteFile(file, []byte(text), 0o644)
+		for _, stamped := range []bool{false, true} {
+			sh, _ := shells.Get(name)
+			fast := &shells.Fast{Config: config, Content: content, Record: record, Trust: trust, Tracked: hook.TrackedNames(),
+				Leave: []shells.Op{{Name: "_NIXLD_STATE", Unset: true}}, Left: []string{"nixld: left " + proj}}
+			if stamped {
+				fast.Stamp = stamp
+			}
+			// Only the bash and zsh hooks look at mtimes.
+			byMtime := stamped && (name == "bash" || name == "zsh")
+			code, err := shells.HookExport(sh, nil, fast)
+			if err != nil {
+				t.Fatal(err)
+			}
+			run := func(what, in, want, post string, env ...string) {
+				t.Helper()
+				os.Remove(filepath.Join(sub, ".nixld.toml"))
+				os.WriteFile(config, []byte(content), 0o644)
+				os.WriteFile(record, []byte(trust), 0o644)
+				hourAgo := time.Now().Add(-time.Hour)
+				for i, file := range []string{config, record} {
+					t := hourAgo.Add(time.Duration(i) * time.Second)
+					os.Chtimes(file, t, t)
+					for suffix, d := range map[string]time.Duration{".before": -time.Microsecond, ".after": time.Microsecond} {
+						name := stamp + []string{".toml", ".allow"}[i] + suffix
+						os.WriteFile(name, nil, 0o644)
+						os.Chtimes(name, t.Add(d), t.Add(d))
+					}
+				}
+				for _, kv := range env {
+					if file, text, ok := strings.Cut(kv, "\x00"); ok {
+						os.WriteFile(file, []byte(text), 0o644)
+					}
+				}
+				script := applied(t, sh, code)
+				if !loadsData(sh) {
+					hook, err := shells.Hook(sh, standIn, hook.TrackedNames())
+					if err != nil {
+						t.Fatal(err)
+					}
+					script = hook + "\n" + code
+				}
+				a := argv(sh, script+"\n"+post+"\n"+check[name]+"\n")
+				cmd := exec.Command(a[0], a[1:]...)
+				cmd.Env = []string{"HOME=" + dir, "DIR=" + in, "TERM=dumb", "NIXLD_QUIET=1"}
+				for k, v := range values {
+					cmd.Env = append(cmd.Env, k+"="+v)
+				}
+				for _, kv := range env {
+					if !strings.Contains(kv, "\x00") {
+						cmd.Env = append(cmd.Env, kv)
+					}
+				}
+				got, err := cmd.CombinedOutput()
+				if g := strings.TrimSpace(string(got)); err != nil || g != want {
+					t.Errorf("%s (stamps %v), %s in %s: %q (%v), want %s", name, stamped, what, filepath.Base(in), g, err, want)
 				}
 			}
-			script := applied(t, sh, code)
-			if !loadsData(sh) {
-				hook, err := shells.Hook(sh, "/nonexistent/nixld", hook.TrackedNames())
-				if err != nil {
-					t.Fatal(err)
+			for _, in := range []string{proj, sub, out} {
+				kept := map[string]string{proj: "stay", sub: "stay", out: "leave"}[in]
+				run("as kept", in, kept, "")
+				run("config edited", in, "nixld", "", config+"\x00"+content+" ")
+				run("config shortened", in, "nixld", "", config+"\x00"+content[:len(content)-1])
+				run("config with a NUL more", in, "nixld", "", config+"\x00"+content+"\x00x")
+				run("config emptied", in, "nixld", "", config+"\x00")
+				run("trust record rewritten", in, "nixld", "", record+"\x00"+strings.ToUpper(trust))
+				run("trust record removed", in, "nixld", "rm -f "+sh.Quote(record))
+				if byMtime {
+					run("config written again, as it was", in, "nixld", "", config+"\x00"+content)
+					run("trust record written again, as it was", in, "nixld", "", record+"\x00"+trust)
+				} else {
+					run("config written again, as it was", in, kept, "", config+"\x00"+content)
 				}
-				script = hook + "\n" + code
-			}
-			a := argv(sh, script+"\n"+post+"\n"+check[name]+"\n")
-			cmd := exec.Command(a[0], a[1:]...)
-			cmd.Env = []string{"HOME=" + dir, "DIR=" + in, "TERM=dumb", "NIXLD_QUIET=1"}
-			for k, v := range values {
-				cmd.Env = append(cmd.Env, k+"="+v)
-			}
-			for _, kv := range env {
-				if !strings.Contains(kv, "\x00") {
-					cmd.Env = append(cmd.Env, kv)
+				run("PATH changed", in, "nixld", setPath[name])
+				if in != out {
+					run("a nearer .nixld.toml", in, map[string]string{proj: "stay", sub: "nixld"}[in], "", filepath.Join(sub, ".nixld.toml")+"\x00")
 				}
-			}
-			got, err := cmd.CombinedOutput()
-			if g := strings.TrimSpace(string(got)); err != nil || g != want {
-				t.Errorf("%s, %s in %s: %q (%v), want %s", name, what, filepath.Base(in), g, err, want)
-			}
-		}
-		for _, in := range []string{proj, sub, out} {
-			kept := map[string]string{proj: "stay", sub: "stay", out: "leave"}[in]
-			run("as kept", in, kept, "")
-			run("config edited", in, "nixld", "", config+"\x00"+content+" ")
-			run("config shortened", in, "nixld", "", config+"\x00"+content[:len(content)-1])
-			run("config with a NUL more", in, "nixld", "", config+"\x00"+content+"\x00x")
-			run("config emptied", in, "nixld", "", config+"\x00")
-			run("trust record rewritten", in, "nixld", "", record+"\x00"+strings.ToUpper(trust))
-			run("PATH changed", in, "nixld", setPath[name])
-			if in != out {
-				run("a nearer .nixld.toml", in, map[string]string{proj: "stay", sub: "nixld"}[in], "", filepath.Join(sub, ".nixld.toml")+"\x00")
-			}
-			for _, name := range hook.TrackedNames() {
-				if name == "PATH" {
-					continue
+				for _, name := range hook.TrackedNames() {
+					if name == "PATH" {
+						continue
+					}
+					// Within the project no other variable matters.
+					want := map[string]string{proj: "stay", sub: "stay", out: "nixld"}[in]
+					run(name+" changed", in, want, setVar(sh, name, values[name]+"x"))
 				}
-				// Within the project no other variable matters.
-				want := map[string]string{proj: "stay", sub: "stay", out: "nixld"}[in]
-				run(name+" changed", in, want, setVar(sh, name, values[name]+"x"))
+				// The variables as the shell has them when it applies the
+				// export are what the hook keeps, whatever they are.
+				run("every variable other at the start", in, kept, "", "UV_PYTHON_PREFERENCE=other", "_NIXLD_DIRENV=")
 			}
-			// The variables as the shell has them when it applies the
-			// export are what the hook keeps, whatever they are.
-			run("every variable other at the start", in, kept, "", "UV_PYTHON_PREFERENCE=other", "_NIXLD_DIRENV=")
 		}
 	}
 }

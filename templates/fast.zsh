@@ -1,12 +1,15 @@
 {{/* What nixld export adds for zsh's hook (see shells.Fast). */ -}}
 # The project nixld entered, kept by the hook (never exported) so that a
 # cd within it or out of it runs no nixld: the .nixld.toml the hook's walk
-# finds, its content, the trust record and its content, as they must read
-# back, the variables nixld tracks as the export above left them (taken
-# from the shell: a long PATH is not given twice), and the line leaving
-# shows. It runs under _nixld_hook's options (emulate -L zsh).
-\builtin typeset -g _nixld_config={{.Config}} _nixld_content={{.Content}} \
-  _nixld_record={{.Record}} _nixld_trust={{.Trust}} _nixld_entered_path="${PATH-}" \
+# finds and its directory (without a trailing slash), its content, the
+# trust record and its content, as they must read back, or the stamps that
+# date both (see shells.Fast), the variables nixld tracks as the export
+# above left them (taken from the shell: a long PATH is not given twice),
+# and the line leaving shows. It runs under _nixld_hook's options
+# (emulate -L zsh).
+\builtin typeset -g _nixld_config={{.Config}} _nixld_root={{.Root}} _nixld_content={{.Content}} \
+  _nixld_record={{.Record}} _nixld_trust={{.Trust}} _nixld_stamp={{.Stamp}} \
+  _nixld_entered_path="${PATH-}" \
   _nixld_left={{.Left}}
 \builtin typeset -ga _nixld_kept_vars
 _nixld_kept_vars=({{range $i, $v := .Same}}{{if $i}} {{end}}"${ {{- $v.Name}}-}"{{end}})

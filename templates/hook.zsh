@@ -27,17 +27,52 @@ else
     if [[ ${_nixld_pwd-} != "${PWD}" ]]; then
       \builtin emulate -L zsh
       \builtin typeset -g _nixld_pwd="${PWD}"
-      if [[ -n ${_nixld_config-} ]] && _nixld_moved; then
-        :
-      else
-        _nixld_config=
-        if [[ -n ${_NIXLD_STATE-} ]] || _nixld_find; then
-          # Ctrl-C during a package build is nixld's to handle (it stops
-          # the build and enters without it): ignored until this returns,
-          # as emulate -L keeps traps local.
-          \builtin trap '' INT
-          \builtin eval "$({{.Self}} export zsh)"
+      # The walk up from $PWD for a regular .nixld.toml, as nixld finds it
+      # (logical path, symlinks followed), with builtins only: a cd
+      # outside projects forks nothing, nor one within or out of the
+      # project entered (_nixld_config and the rest, which nixld export
+      # gave) while nothing it depends on changed. Within that project's
+      # directory it stops there, at the project's own .nixld.toml, which
+      # must be as entering found it (_nixld_unchanged), as PATH must be;
+      # any nearer one is another project. Elsewhere it goes up to /, and
+      # with none found, leaves the project if there is one (_nixld_leaving).
+      # A long path (over 1,000 characters, which may be 4,000 bytes) is
+      # left to nixld, which knows its byte length: it may hold a
+      # .nixld.toml the walk cannot name. Inline, as a zsh function call
+      # costs about what a cd outside projects does.
+      \builtin local dir="${PWD%/}" run=
+      if ((${#dir} >= 1000)); then
+        run=1
+      elif [[ -n ${_nixld_config-} && (${PWD} == "${_nixld_root}" || ${PWD} == "${_nixld_root}"/*) ]]; then
+        while [[ ${dir} != "${_nixld_root}" && ! -f ${dir}/.nixld.toml ]]; do
+          dir=${dir%/*}
+        done
+        # _nixld_unchanged, with stamps inline.
+        if [[ ${dir} != "${_nixld_root}" || ${PATH-} != "${_nixld_entered_path}" ]]; then
+          run=1
+        elif [[ -n ${_nixld_stamp} ]]; then
+          [[ ! -L ${_nixld_config} && ${_nixld_config} -nt ${_nixld_stamp}.toml.before && ${_nixld_config} -ot ${_nixld_stamp}.toml.after &&
+            ${_nixld_record} -nt ${_nixld_stamp}.allow.before && ${_nixld_record} -ot ${_nixld_stamp}.allow.after ]] || run=1
+        else
+          _nixld_unchanged || run=1
         fi
+      else
+        while [[ -n ${dir} && ! -f ${dir}/.nixld.toml ]]; do
+          dir=${dir%/*}
+        done
+        if [[ -n ${dir} || -f /.nixld.toml || -z ${_nixld_config-} && -n ${_NIXLD_STATE-} ]]; then
+          run=1
+        elif [[ -n ${_nixld_config-} ]]; then
+          _nixld_leaving || run=1
+        fi
+      fi
+      if [[ -n ${run} ]]; then
+        _nixld_config=
+        # Ctrl-C during a package build is nixld's to handle (it stops
+        # the build and enters without it): ignored until this returns,
+        # as emulate -L keeps traps local.
+        \builtin trap '' INT
+        \builtin eval "$({{.Self}} export zsh)"
       fi
     fi
     if [[ ${_nixld_path-} != "${PATH}" ]]; then
@@ -58,56 +93,37 @@ else
     fi
     \builtin return 0
   }
-  # Whether $PWD or a directory above it holds a regular .nixld.toml,
-  # found as nixld finds it (logical path, symlinks followed), with
-  # builtins only: a cd outside projects forks nothing. The nearest goes
-  # to _nixld_found. A long path (over 1,000 characters, which may be
-  # 4,000 bytes) is left to nixld, which knows its byte length: it may
-  # hold one, which is none the hook can name. It runs under
-  # _nixld_hook's options.
-  _nixld_find() {
-    \builtin local dir="${PWD%/}"
-    _nixld_found=
-    ((${#dir} < 1000)) || \builtin return 0
-    while [[ -n ${dir} ]]; do
-      if [[ -f ${dir}/.nixld.toml ]]; then
-        _nixld_found=${dir}/.nixld.toml
-        \builtin return 0
-      fi
-      dir=${dir%/*}
-    done
-    [[ -f /.nixld.toml ]] && _nixld_found=/.nixld.toml
-  }
-  # Follows a cd with the project nixld entered (_nixld_config and the
-  # rest, which nixld export gave) without nixld, where that needs none:
-  # within the project nothing is to be done while the nearest
-  # .nixld.toml is still its own, it and its trust record read back as
-  # entering read them, and PATH is as entering left it; out of any
-  # project, with the files as they were and every variable nixld tracks
-  # as entering left it, leaving is what nixld computed then. Anything
-  # else (an edit, allow, deny, a nearer .nixld.toml, PATH changed, or out
-  # of the project another tracked variable) fails, and nixld runs. It runs
-  # under _nixld_hook's options.
-  _nixld_moved() {
-    if _nixld_find; then
-      [[ ${_nixld_found} == "${_nixld_config}" && ${PATH-} == "${_nixld_entered_path}" ]] && _nixld_unchanged
-    elif _nixld_same && _nixld_unchanged; then
-      _nixld_leave
-      if [[ -n ${_nixld_left} && -z ${NIXLD_QUIET-} ]]; then
-        \builtin printf '%s\n' "${_nixld_left}" >&2
-      fi
-      _nixld_config=
-    else
-      \builtin return 1
+  # Leaves the project entered, out of any project, without nixld where
+  # that needs none: with its .nixld.toml and trust record as entering
+  # found them and every variable nixld tracks as entering left it,
+  # leaving is what nixld computed then (see shells.Fast). Anything else
+  # (an edit, allow, deny, or another tracked variable changed) fails, and
+  # nixld runs. It runs under _nixld_hook's options.
+  _nixld_leaving() {
+    _nixld_same && _nixld_unchanged || \builtin return 1
+    _nixld_leave
+    if [[ -n ${_nixld_left} && -z ${NIXLD_QUIET-} ]]; then
+      \builtin printf '%s\n' "${_nixld_left}" >&2
     fi
+    _nixld_config=
   }
   # Whether the project's .nixld.toml is still a regular file (no symlink,
-  # whose target may change) and it and the trust record read back as
-  # entering read them, byte for byte: one read(2) each, of one byte
-  # more than nixld keeps (sysread says 5 at the end of an empty file).
-  # Both are readable regular files first, so no redirection of stderr
-  # (an open of /dev/null each) is needed. Without zsh/system, nixld runs.
+  # whose target may change) and it and its trust record are as entering
+  # found them. Where nixld left stamps that date both (see shells.Fast),
+  # each still has its mtime, being newer than one stamp and older than
+  # the other: any write changes a file's mtime, a removal fails both
+  # tests, and allow and deny replace or remove the record. Otherwise both
+  # read back as entering read them, byte for byte: one read(2) each, of
+  # one byte more than nixld keeps (sysread says 5 at the end of an empty
+  # file); both are readable regular files first, so no redirection of
+  # stderr (an open of /dev/null each) is needed. Without zsh/system,
+  # nixld runs.
   _nixld_unchanged() {
+    if [[ -n ${_nixld_stamp} ]]; then
+      [[ ! -L ${_nixld_config} && ${_nixld_config} -nt ${_nixld_stamp}.toml.before && ${_nixld_config} -ot ${_nixld_stamp}.toml.after &&
+        ${_nixld_record} -nt ${_nixld_stamp}.allow.before && ${_nixld_record} -ot ${_nixld_stamp}.allow.after ]]
+      \builtin return
+    fi
     \builtin local text
     ((${+builtins[sysread]})) || \builtin return 1
     [[ -f ${_nixld_config} && -r ${_nixld_config} && ! -L ${_nixld_config} &&

@@ -210,6 +210,22 @@ func toolPath(tb testing.TB, tool string) string {
 	return testtools.Need(tb, tool)[0]
 }
 
+// redate moves the mtimes of the project's .nixld.toml and of nixld's
+// trust records to d from now. Where nixld enters a project whose files
+// changed a moment before it read them (or whose mtimes lie ahead), the
+// bash and zsh hooks compare their content at each cd until nixld next
+// runs; otherwise their mtimes (see shells.Fast.Stamp).
+func (b *bench) redate(tb testing.TB, d time.Duration) {
+	tb.Helper()
+	records, _ := filepath.Glob(filepath.Join(b.root, "home", ".local", "share", "nixld", "allow", "*"))
+	t := time.Now().Add(d)
+	for _, name := range append(records, filepath.Join(b.proj, ".nixld.toml")) {
+		if err := os.Chtimes(name, t, t); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
 // setup makes the project a project for tool and returns its hook line.
 func (b *bench) setup(tb testing.TB, sh, tool string) string {
 	tb.Helper()
@@ -217,6 +233,8 @@ func (b *bench) setup(tb testing.TB, sh, tool string) string {
 	switch tool {
 	case "nixld":
 		b.run(tb, b.proj, path, "init")
+		// Made an hour ago, as a user's project usually was: see redate.
+		b.redate(tb, -time.Hour)
 	case "direnv":
 		envrc := "PATH_add bin\nexport LD_LIBRARY_PATH=${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$NIX_LD_LIBRARY_PATH\n"
 		if err := os.WriteFile(filepath.Join(b.proj, ".envrc"), []byte(envrc), 0o644); err != nil {

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/nixld/nixld/hook"
 	"github.com/nixld/nixld/internal/testtools"
 	"github.com/nixld/nixld/shells"
 )
@@ -66,20 +67,33 @@ func TestHookWalkMatchesNixld(t *testing.T) {
 		// Root reads everything; an unreadable ancestor needs a real user.
 		asUser = []string{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"}
 	}
-	hook := func(sh string) string {
+	hookCode := func(sh string) string {
 		out, err := exec.Command(w.nixld, "hook", sh).Output()
 		if err != nil {
 			t.Fatal(err)
 		}
 		return string(out)
 	}
+	// bash and zsh walk inline, in the hook itself: a stand-in for nixld
+	// says yes, and stops the shell, where the hook would run nixld.
+	standIn := filepath.Join(root, "stand-in")
+	if err := os.WriteFile(standIn, []byte("#!/bin/sh\necho 'echo yes; exit'\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	hookWith := func(sh shells.Shell) string {
+		code, err := shells.Hook(sh, standIn, hook.TrackedNames())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return code + "\ncd -- \"$WALK_DIR\" && _nixld_hook && echo no\n"
+	}
 	// Each shell's walk, from the directory in $WALK_DIR.
 	walk := map[string]string{
-		"bash":   `eval "$(` + w.nixld + ` hook bash)"; cd -- "$WALK_DIR" && { _nixld_find && echo yes || echo no; }`,
-		"zsh":    `eval "$(` + w.nixld + ` hook zsh)"; cd -- "$WALK_DIR" && { _nixld_find && echo yes || echo no; }`,
+		"bash":   hookWith(shells.Bash),
+		"zsh":    hookWith(shells.Zsh),
 		"fish":   w.nixld + ` hook fish | source; cd $WALK_DIR; and if _nixld_find; echo yes; else; echo no; end`,
-		"nu":     hook("nu") + "\ncd $env.WALK_DIR\nprint (if (_nixld_nearest) != '' { 'yes' } else { 'no' })\n",
-		"elvish": shells.ElvishEditorStub + hook("elvish") + "\ncd $E:WALK_DIR\nif (not-eq (_nixld_nearest) '') { echo yes } else { echo no }\n",
+		"nu":     hookCode("nu") + "\ncd $env.WALK_DIR\nprint (if (_nixld_nearest) != '' { 'yes' } else { 'no' })\n",
+		"elvish": shells.ElvishEditorStub + hookCode("elvish") + "\ncd $E:WALK_DIR\nif (not-eq (_nixld_nearest) '') { echo yes } else { echo no }\n",
 	}
 	// nu comes from npm, under a home other users may not reach.
 	nu := testtools.Need(t, "nu")[0]

@@ -67,17 +67,31 @@ func Open(name string, limit int64) (*os.File, int64, error) {
 // ReadAll reads the regular file name whole, if it is at most limit
 // bytes; errors as Open's.
 func ReadAll(name string, limit int64) ([]byte, error) {
+	data, _, err := ReadAllInfo(name, limit)
+	return data, err
+}
+
+// ReadAllInfo is ReadAll, with what the open file's fstat(2) says once it
+// is read (its mtime then dates what was read, or later).
+func ReadAllInfo(name string, limit int64) ([]byte, fs.FileInfo, error) {
 	f, _, err := Open(name, limit)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
 	// It may have grown since: read at most limit+1 to tell.
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err == nil && int64(len(data)) > limit {
-		return nil, &TooLargeError{name, limit}
+	if err != nil {
+		return nil, nil, err
 	}
-	return data, err
+	if int64(len(data)) > limit {
+		return nil, nil, &TooLargeError{name, limit}
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	return data, fi, nil
 }
 
 // ReadHead is at most the first n bytes of the regular file name, or nil.
