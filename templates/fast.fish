@@ -11,7 +11,6 @@ set -g _nixld_depth {{.Depth}}
 set -g _nixld_content {{.Content}}
 set -g _nixld_record {{.Record}}
 set -g _nixld_trust {{.Trust}}
-set -g _nixld_entered_path "$PATH"
 set -g _nixld_kept_vars{{range .Same}} "${{.Name}}"{{end}}
 set -g _nixld_left {{.Left}}
 # Whether the variables nixld tracks are as entering left them (an unset

@@ -10,34 +10,59 @@
 function _nixld_hook --on-event fish_prompt --description "nixld: per-project Python shims"
     if test "$_nixld_pwd" != "$PWD"
         set -g _nixld_pwd $PWD
-        if set -q _nixld_config; and _nixld_moved
+        if set -q _nixld_config
+            if not _nixld_moved
+                set -e _nixld_config
+                _nixld_export
+            end
+        else if test -n "$_NIXLD_STATE"
+            _nixld_export
         else
-            set -e _nixld_config
-            if test -n "$_NIXLD_STATE"; or _nixld_find
-                # Ctrl-C during a package build is for nixld to handle (it
-                # stops the build and enters without it): with a handler
-                # for SIGINT, fish does not cancel this.
-                function _nixld_sigint --on-signal SIGINT
+            # Whether $PWD or a directory above it holds a regular
+            # .nixld.toml, found as nixld finds it (logical path, symlinks
+            # followed), with builtins only: a cd outside projects forks
+            # nothing. Every ancestor, each built from the last with one
+            # command (loops cost fish the most), then all checked at once;
+            # here, as calls cost fish more than the rest. A path of 16
+            # directories or more may be over 4,000 bytes: past 1,000
+            # characters, it is left to nixld, which knows its byte length.
+            set -l dirs ""
+            for part in (string split -n / -- $PWD)
+                set -a dirs $dirs[-1]/$part
+            end
+            if path filter -qf -- $dirs/.nixld.toml
+                or begin
+                    set -q dirs[17]; and string match -qr "^.{1000}" -- $PWD
                 end
-                $_nixld_self export fish | source
-                functions -e _nixld_sigint
-                # PATH as nixld left it.
-                set -g _nixld_path "$PATH"
+                _nixld_export
             end
         end
     end
-    if test "$_nixld_path" != "$PATH"
-        _nixld_settle
+    set -q _nixld_path_new; and _nixld_settle
+end
+# Runs nixld export and applies what it says.
+function _nixld_export --description "nixld: per-project Python shims"
+    # Ctrl-C during a package build is for nixld to handle (it stops the
+    # build and enters without it): with a handler for SIGINT, fish does
+    # not cancel this.
+    function _nixld_sigint --on-signal SIGINT
     end
+    $_nixld_self export fish | source
+    functions -e _nixld_sigint
+    # PATH as nixld left it.
+    set -e _nixld_path_new
+end
+# PATH was set since nixld last looked (by nixld too, which then clears
+# this): a flag, as comparing PATH with a copy costs fish more.
+function _nixld_path_set --on-variable PATH --description "nixld: per-project Python shims"
+    set -g _nixld_path_new
 end
 # Before each command line too: a prompt handler that ran after this one
 # (that of direnv, sourced later) may have changed PATH.
 function _nixld_preexec --on-event fish_preexec --description "nixld: per-project Python shims"
-    if test "$_nixld_path" != "$PATH"
-        _nixld_settle
-    end
+    set -q _nixld_path_new; and _nixld_settle
 end
-# PATH changed since nixld last looked: at most once per change. In a
+# PATH set since nixld last looked: at most once per change. In a
 # project, the shims may have gone (the unload of direnv put back a PATH
 # saved before entering, or the deactivate of a venv did): nixld puts
 # them back, and otherwise does nothing. With no project here, the shims
@@ -45,7 +70,7 @@ end
 # out. Those `use nixld` put there for direnv ($_NIXLD_DIRENV) stay:
 # direnv takes them out itself.
 function _nixld_settle --description "nixld: keep the shims where they belong"
-    set -g _nixld_path "$PATH"
+    set -e _nixld_path_new
     set -l others $PATH
     if set -q _NIXLD_DIRENV; and set -l i (contains -i -- $_NIXLD_DIRENV $PATH)
         set -e others[$i]
@@ -53,28 +78,15 @@ function _nixld_settle --description "nixld: keep the shims where they belong"
     # An active state names its root; a hint alone does not.
     if string match -q -- "*root*" "$_NIXLD_STATE"; or string match -q -- "*/nixld/shims/*" $others
         $_nixld_self export fish | source
-        set -g _nixld_path "$PATH"
+        set -e _nixld_path_new
     end
-end
-# Whether $PWD or a directory above it holds a regular .nixld.toml, found
-# as nixld finds it (logical path, symlinks followed), with builtins only:
-# a cd outside projects forks nothing. A long path (over 1,000 characters,
-# which may be 4,000 bytes) is left to nixld, which knows its byte length.
-function _nixld_find --description "nixld: is there a .nixld.toml here or above?"
-    # Every ancestor, each built from the last with one command (loops
-    # cost fish the most), then checked all at once.
-    set -l dirs ""
-    for part in (string split -n / -- $PWD)
-        set -a dirs $dirs[-1]/$part
-    end
-    path filter -qf -- $dirs/.nixld.toml; or string match -qr "^.{1000}" -- $PWD
 end
 # Follows a cd with the project nixld entered (_nixld_config and the rest,
 # which nixld export gave) without nixld, where that needs none: within
 # the project nothing is to be done while the nearest .nixld.toml is
 # still its own (in the _nixld_depth-th directory of the walk, none in
 # the ones after), it and its trust record read back as entering read
-# them, and PATH is as entering left it; out of any project, with the
+# them, and PATH not set since nixld last looked; out of any project, with the
 # files as they were and every variable nixld tracks as entering left it,
 # leaving is what nixld computed then. Anything else (an edit, allow,
 # deny, a nearer .nixld.toml, PATH changed, or out of the project another
@@ -85,12 +97,12 @@ function _nixld_moved --description "nixld: follow a cd without nixld where none
     # In the project directory itself nothing can be nearer: no walk,
     # whose command substitution costs fish the most.
     if test "$PWD" != "$_nixld_dir"
-        string match -qr "^.{1000}" -- $PWD; and return 1
-        # The walk of _nixld_find.
+        # The walk of _nixld_hook.
         set -l dirs ""
         for part in (string split -n / -- $PWD)
             set -a dirs $dirs[-1]/$part
         end
+        set -q dirs[17]; and string match -qr "^.{1000}" -- $PWD; and return 1
         if test "$dirs[$_nixld_depth]/.nixld.toml" = "$_nixld_config"
             set -e dirs[1..$_nixld_depth]
         else
@@ -99,7 +111,7 @@ function _nixld_moved --description "nixld: follow a cd without nixld where none
         path filter -qf -- $dirs/.nixld.toml; and return 1
     end
     if test $leave = 0
-        test "$PATH" = "$_nixld_entered_path"; or return 1
+        set -q _nixld_path_new; and return 1
     else
         _nixld_same; or return 1
     end
@@ -123,6 +135,7 @@ function _nixld_moved --description "nixld: follow a cd without nixld where none
     end <$_nixld_record; and test "$text" = "$_nixld_trust"; or return 1
     test $leave = 0; and return
     _nixld_leave
+    set -e _nixld_path_new
     if test -n "$_nixld_left"; and test -z "$NIXLD_QUIET"
         echo $_nixld_left >&2
     end
@@ -131,6 +144,7 @@ end
 # Whatever an earlier source of this kept is gone; the next prompt looks.
 set -e _nixld_config
 set -g _nixld_pwd
+set -g _nixld_path_new
 # Re-evaluate the directory after a nixld command (allow, deny, init...)
 # that succeeded, with nixld; one that failed changed nothing and said
 # why, which nixld would say again. NIXLD_HOOK tells nixld doctor that
