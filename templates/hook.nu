@@ -59,27 +59,34 @@ def --env _nixld_keep [keep] {
   }
 }
 
-# The env_change hook on PWD: nixld runs where a project is or was
-# active, unless the project it entered lets the hook follow the cd by
-# itself.
-def --env _nixld_hook [] {
+# What a cd needs, found with builtins only: 'stay' (nothing to do: no
+# project here, or the one entered still holds; see _nixld_moved),
+# 'leave' (as nixld computed while entering), or 'nixld'. Not a def
+# --env, which costs nu more to call than all the rest: the env_change
+# hooks call _nixld_hook only where there is something to do.
+def _nixld_todo [] {
   let kept = $env._nixld_kept?
   if $kept != null {
-    match (_nixld_moved $kept) {
-      'stay' => { return }
-      'leave' => {
-        # Forgotten first, as in _nixld_export.
-        hide-env _nixld_kept
-        _nixld_apply $kept.leave
-        if ($env.NIXLD_QUIET? | is-empty) {
-          $kept.left | each {|line| print -e $line } | ignore
-        }
-        return
-      }
-    }
-    hide-env _nixld_kept
+    _nixld_moved $kept
+  } else if ($env._NIXLD_STATE? | is-not-empty) or (_nixld_nearest) != '' {
+    'nixld'
+  } else {
+    'stay'
   }
-  if ($env._NIXLD_STATE? | is-not-empty) or (_nixld_nearest) != '' {
+}
+
+# Does what _nixld_todo said: leaves, or runs nixld where a project is or
+# was active.
+def --env _nixld_hook [todo: string] {
+  let kept = $env._nixld_kept?
+  # Forgotten first, as in _nixld_export.
+  hide-env --ignore-errors _nixld_kept
+  if $todo == 'leave' {
+    _nixld_apply $kept.leave
+    if ($env.NIXLD_QUIET? | is-empty) {
+      $kept.left | each {|line| print -e $line } | ignore
+    }
+  } else if ($env._NIXLD_STATE? | is-not-empty) or (_nixld_nearest) != '' {
     _nixld_export
   }
 }
@@ -187,13 +194,13 @@ def --env _nixld_install [name: string, hook: closure] {
   | where {|other| ($other | describe) != closure or (view source $other) !~ '_nixld_' }
   $env.config.hooks.env_change = $changes | upsert $name ($others | append $hook)
 }
-_nixld_install PWD {|before, after| _nixld_hook }
-_nixld_install _nixld {|before, after| _nixld_hook }
+_nixld_install PWD {|before, after| let todo = _nixld_todo; if $todo != 'stay' { _nixld_hook $todo } }
+_nixld_install _nixld {|before, after| let todo = _nixld_todo; if $todo != 'stay' { _nixld_hook $todo } }
 _nixld_install PATH {|before, after| _nixld_path_hook }
 $env.config.hooks.pre_execution = ($env.config.hooks.pre_execution? | default []
   | where {|other| ($other | describe) != closure or (view source $other) !~ '_nixld_' }
   | append {||
-    if ($env.PATH | to text | str contains '/nixld/shims/') != ($env._NIXLD_STATE? | default '' | str contains '"root":') and $env.PATH != $env._nixld_looked?.path? {
+    if $env.PATH != $env._nixld_looked?.path? and ($env.PATH | to text | str contains '/nixld/shims/') != ($env._NIXLD_STATE? | default '' | str contains '"root":') {
       _nixld_path_hook
     }
   })
