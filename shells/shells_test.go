@@ -532,10 +532,10 @@ func TestFastReadsBack(t *testing.T) {
 						t.Fatal(err)
 					}
 					script = hook + "\n" + code
-				if name == "fish" {
-					// As _nixld_export does once it applied an export.
-					script += "\nset -e _nixld_path_new"
-				}
+					if name == "fish" {
+						// As _nixld_export does once it applied an export.
+						script += "\nset -e _nixld_path_new"
+					}
 				}
 				a := argv(sh, script+"\n"+post+"\n"+check[name]+"\n")
 				cmd := exec.Command(a[0], a[1:]...)
