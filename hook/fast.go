@@ -31,7 +31,7 @@ import (
 //
 // Both files are read again here, each dated by its mtime where that
 // tells (see readDated): then Stamp names stamps with those mtimes, and
-// the bash and zsh hooks compare mtimes rather than content.
+// the bash, zsh and fish hooks compare mtimes rather than content.
 func (d Dirs) fastPath(env Env, r Result) *shells.Fast {
 	p := r.project
 	if p == nil || len(p.Content) > shells.MaxFastContent || !text(p.Content) {
@@ -107,10 +107,10 @@ const (
 	coarseStampMargin = 2 * time.Second
 )
 
-// writeStamps makes, beside p's shim directory, the empty files the bash
-// and zsh hooks compare the config's and trust record's mtimes with (to
-// the nanosecond, with -nt and -ot, which in zsh fail for a file that is
-// not there), and returns what their names begin with, "" where it could
+// writeStamps makes, beside p's shim directory, the empty files the bash,
+// zsh and fish hooks compare the config's and trust record's mtimes with
+// (to the nanosecond, with -nt and -ot, which in zsh and fish fail for a
+// file that is not there), and returns what their names begin with, "" where it could
 // not: NAME.before a microsecond before the file's mtime and NAME.after
 // one after, for NAME .toml (the config) and .allow (the record). A file
 // newer than one and older than the other has its mtime still. They are

@@ -36,10 +36,10 @@ type Fast struct {
 	// and Stamp.toml.after one a microsecond after it, as it was when it
 	// read back as Content, long enough after it last changed for any
 	// change since to show in its mtime; Stamp.allow.before and .after
-	// stand so for Record. The bash and zsh hooks then compare mtimes
-	// (-nt and -ot, to the nanosecond) rather than content, which costs a
-	// fifth as much; fish, nu and elvish have no builtin that tells an
-	// mtime that finely, and compare content.
+	// stand so for Record. The bash, zsh and fish hooks then compare
+	// mtimes (-nt and -ot, to the nanosecond) rather than content, which
+	// costs bash a fifth as much; nu and elvish have no builtin that tells
+	// an mtime that finely, and compare content.
 	Stamp string
 	// Tracked names every variable nixld tracks, in its order. An unset
 	// one and an empty one count the same: nixld's leave treats them

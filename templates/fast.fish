@@ -2,7 +2,8 @@
 # The project nixld entered, kept by the hook (never exported) so that a
 # cd within it or out of it runs no nixld: the .nixld.toml the hook's walk
 # finds (its directory, and where that is in the walk), its content, the
-# trust record and its content, as they must read back, the variables
+# trust record and its content, as they must read back (or the stamps
+# that date both: see shells.Fast), the variables
 # nixld tracks as the export above left them (taken from the shell: a
 # long PATH is not given twice), and the line leaving shows.
 set -g _nixld_config {{.Config}}
@@ -11,6 +12,7 @@ set -g _nixld_depth {{.Depth}}
 set -g _nixld_content {{.Content}}
 set -g _nixld_record {{.Record}}
 set -g _nixld_trust {{.Trust}}
+set -g _nixld_stamp {{.Stamp}}
 set -g _nixld_kept_vars{{range .Same}} "${{.Name}}"{{end}}
 set -g _nixld_left {{.Left}}
 # Whether the variables nixld tracks are as entering left them (an unset

@@ -115,24 +115,34 @@ function _nixld_moved --description "nixld: follow a cd without nixld where none
     else
         _nixld_same; or return 1
     end
-    # The config still a regular file (a symlink target may change), which
-    # reads back as entering read it, as does the trust record, reading at
-    # most one byte more than nixld keeps. read stops at a NUL, after
-    # which the second read must find nothing. (fish cannot hold a NUL: a
-    # single one at the very end goes unseen, and nixld notices it at the
-    # next entry.)
-    test -f $_nixld_config; and not test -L $_nixld_config; and test -f $_nixld_record; or return 1
-    set -l fish_read_limit 65537
-    set -l text
-    set -l rest
-    begin
-        read -z text
-        test $status -lt 2; and not read -z rest
-    end <$_nixld_config; and test "$text" = "$_nixld_content"; or return 1
-    begin
-        read -z text
-        test $status -lt 2; and not read -z rest
-    end <$_nixld_record; and test "$text" = "$_nixld_trust"; or return 1
+    # The config still a regular file (a symlink target may change), and
+    # it and the trust record as entering found them: where nixld left
+    # stamps that date both (see shells.Fast), each with its mtime still,
+    # newer than one stamp and older than the other (test compares to the
+    # nanosecond, and fails for a file that is not there); otherwise
+    # reading back as entering read them, at most one byte more than nixld
+    # keeps. read stops at a NUL, after which the second read must find
+    # nothing. (fish cannot hold a NUL: a single one at the very end goes
+    # unseen, and nixld notices it at the next entry.)
+    test -f $_nixld_config; and not test -L $_nixld_config; or return 1
+    if test -n "$_nixld_stamp"
+        test $_nixld_config -nt $_nixld_stamp.toml.before -a $_nixld_config -ot $_nixld_stamp.toml.after
+        and test $_nixld_record -nt $_nixld_stamp.allow.before -a $_nixld_record -ot $_nixld_stamp.allow.after
+        or return 1
+    else
+        test -f $_nixld_record; or return 1
+        set -l fish_read_limit 65537
+        set -l text
+        set -l rest
+        begin
+            read -z text
+            test $status -lt 2; and not read -z rest
+        end <$_nixld_config; and test "$text" = "$_nixld_content"; or return 1
+        begin
+            read -z text
+            test $status -lt 2; and not read -z rest
+        end <$_nixld_record; and test "$text" = "$_nixld_trust"; or return 1
+    end
     test $leave = 0; and return
     _nixld_leave
     set -e _nixld_path_new

@@ -213,8 +213,8 @@ func toolPath(tb testing.TB, tool string) string {
 // redate moves the mtimes of the project's .nixld.toml and of nixld's
 // trust records to d from now. Where nixld enters a project whose files
 // changed a moment before it read them (or whose mtimes lie ahead), the
-// bash and zsh hooks compare their content at each cd until nixld next
-// runs; otherwise their mtimes (see shells.Fast.Stamp).
+// bash, zsh and fish hooks compare their content at each cd until nixld
+// next runs; otherwise their mtimes (see shells.Fast.Stamp).
 func (b *bench) redate(tb testing.TB, d time.Duration) {
 	tb.Helper()
 	records, _ := filepath.Glob(filepath.Join(b.root, "home", ".local", "share", "nixld", "allow", "*"))
