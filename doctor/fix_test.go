@@ -247,6 +247,36 @@ func TestFixFreshProject(t *testing.T) {
 	}
 }
 
+// TestFixShimsGone: a venv made through the shims, whose shims were
+// removed since (nixld's state deleted), is not well: its python is a
+// dangling link. doctor says so, and --fix writes the shims again.
+func TestFixShimsGone(t *testing.T) {
+	pr := newProject(t)
+	if _, err := pr.d.WriteShims(pr.p, pr.check(t).Config, pr.check(t).Env["PATH"]); err != nil {
+		t.Fatal(err)
+	}
+	shim := filepath.Join(pr.d.ShimDir(pr.p), pr.version)
+	venv := filepath.Join(pr.dir, ".venv")
+	run(t, shim, "-m", "venv", "--without-pip", venv)
+	if r := Run(pr.check(t)); !r.Venvs[0].OK {
+		t.Fatalf("made through the shims: %+v", r.Venvs)
+	}
+	if err := os.RemoveAll(pr.d.State); err != nil {
+		t.Fatal(err)
+	}
+	r := Run(pr.check(t))
+	if r.Venvs[0].OK || !strings.Contains(string(r.Venvs[0].Problem), "shim, which is gone") {
+		t.Fatalf("shims gone: %+v", r.Venvs)
+	}
+	lines, r := pr.fix(t)
+	if !r.Venvs[0].OK || !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "nixld: wrote the shims of ") }) {
+		t.Errorf("fix said\n%s\nthen %+v", strings.Join(lines, "\n"), r.Venvs)
+	}
+	if out, err := exec.Command(filepath.Join(venv, "bin", "python"), "-c", "import sys; print(sys.prefix)").Output(); err != nil || strings.TrimSpace(string(out)) != venv {
+		t.Errorf("the venv's python after the fix: %q %v", out, err)
+	}
+}
+
 func TestAppendPackages(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"gpu = false\n", "gpu = false\npackages = [\"fftw\", \"ocl-icd\"]\n"},
@@ -304,5 +334,39 @@ func TestAddPackages(t *testing.T) {
 	lines = addPackages(pr.check(t), &Report{Missing: []Missing{{Soname: "libx.so.1", Nixpkgs: "x", Source: sourceTable}}})
 	if after := snapshot(t, target); fmt.Sprint(after) != fmt.Sprint(before) || len(lines) != 1 || !strings.Contains(lines[0], "not editing") {
 		t.Errorf("through a link: %q", lines)
+	}
+}
+
+// TestLibrariesNotNixLD: inside a project, whose directories the shell's
+// nix-ld variable holds too, doctor tells nix-ld's own directories from
+// the project's, and says which of the project's do not exist, from
+// inside it or not.
+func TestLibrariesNotNixLD(t *testing.T) {
+	pr := newProject(t)
+	os.WriteFile(filepath.Join(pr.dir, hook.ConfigName), []byte("libraries = [\"vendor/lib\"]\n"), 0o644)
+	pr.load(t)
+	if err := pr.d.Allow(pr.p); err != nil {
+		t.Fatal(err)
+	}
+	outside := pr.check(t)
+	r := hook.Export(pr.d, nil, outside.Env, pr.dir)
+	inside := outside
+	inside.Env = outside.Env.Apply(r.Ops)
+	vendor := filepath.Join(pr.dir, "vendor", "lib")
+	if !strings.Contains(inside.Env[hook.NixLDVar], vendor) {
+		t.Fatalf("entering gave %s=%q", hook.NixLDVar, inside.Env[hook.NixLDVar])
+	}
+	for what, c := range map[string]Check{"outside": outside, "inside": inside} {
+		rep := Run(c)
+		for _, d := range rep.Environment.NixLD {
+			if string(d.Path) == vendor {
+				t.Errorf("%s: doctor calls %s nix-ld's", what, vendor)
+			}
+		}
+		if !slices.ContainsFunc(rep.Problems, func(p string) bool {
+			return strings.Contains(p, "names the library directory "+vendor+", which does not exist")
+		}) {
+			t.Errorf("%s: problems %q", what, rep.Problems)
+		}
 	}
 }

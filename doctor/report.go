@@ -283,8 +283,13 @@ func (r *Report) environment(c Check, cfg *hook.Config) {
 	e := &r.Environment
 	e.GPU = cfg.GPU
 	e.LibraryPath = []Bytes{}
-	for _, dir := range hook.LibraryDirs(hook.NixLDPath(c.Env), cfg) {
+	for _, dir := range hook.LibraryDirs(hook.UserNixLDPath(c.Env), cfg) {
 		e.LibraryPath = append(e.LibraryPath, Bytes(dir))
+	}
+	if c.Project != nil {
+		for _, line := range c.Dirs.LibraryDirsMissing(c.Project, cfg) {
+			r.problem("%s", line)
+		}
 	}
 	if len(cfg.Packages) > 0 && !c.PackagesBuilt {
 		r.problem("the packages of %s are not built: run 'nixld packages %s'", c.Dirs.Show(string(r.Project)), c.Dirs.Show(string(r.Root)))
@@ -298,7 +303,7 @@ func (r *Report) environment(c Check, cfg *hook.Config) {
 		e.Variables = append(e.Variables, v)
 	}
 	e.NixLD = []LibDir{}
-	for _, dir := range strings.Split(hook.NixLDPath(c.Env), ":") {
+	for _, dir := range strings.Split(hook.UserNixLDPath(c.Env), ":") {
 		if !filepath.IsAbs(dir) {
 			continue
 		}

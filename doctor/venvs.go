@@ -8,6 +8,7 @@ package doctor
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -48,6 +49,10 @@ func checkVenv(d hook.Dirs, f found, bin string) string {
 	shim, end := hook.VenvShim(f.path, bin)
 	if shim == "" {
 		shim = hook.ShimCopy(end, bin)
+	}
+	if _, err := os.Stat(shim); shim != "" && errors.Is(err, fs.ErrNotExist) {
+		// nixld's state removed since the venv was made.
+		return fmt.Sprintf("links to the %s shim, which is gone: 'nixld doctor --fix' writes the project's shims again, as 'nixld shims' does there", filepath.Base(shim))
 	}
 	if version == "" || filepath.Base(shim) == version {
 		return ""

@@ -250,6 +250,28 @@ func (d Dirs) NixLDDirMissing(dir string) string {
 	return fmt.Sprintf("nix-ld's library directory %s does not exist: set programs.nix-ld.enable = true", d.Show(dir))
 }
 
+// LibraryDirsMissing says, one line each, which directories of the
+// project's libraries do not exist, as status and doctor word it.
+func (d Dirs) LibraryDirsMissing(p *Project, cfg *Config) []string {
+	var lines []string
+	for _, dir := range cfg.Libraries {
+		if _, err := os.Stat(dir); err != nil {
+			lines = append(lines, fmt.Sprintf("%s names the library directory %s, which does not exist", d.Show(p.Config()), d.Show(dir)))
+		}
+	}
+	return lines
+}
+
+// ShowList is a list of directories, each shown as Show shows it, joined
+// with ':' as a search path is.
+func (d Dirs) ShowList(dirs []string) string {
+	shown := make([]string, len(dirs))
+	for i, dir := range dirs {
+		shown[i] = d.Show(dir)
+	}
+	return strings.Join(shown, ":")
+}
+
 // Review is what nixld allow --show prints: what allowing p would trust,
 // with the config's text, so that it can be read before it acts.
 func Review(d Dirs, env Env, p *Project) string {
@@ -350,11 +372,14 @@ func configRows(row rowFunc, d Dirs, env Env, p *Project, cfg *Config) {
 		}
 		row("packages", "%s (%s)", strings.Join(cfg.Packages, ", "), built)
 	}
-	row("libraries", "%s", d.Show(strings.Join(LibraryDirs(NixLDPath(env), cfg), ":")))
-	for _, dir := range strings.Split(NixLDPath(env), ":") {
+	row("libraries", "%s", d.ShowList(LibraryDirs(UserNixLDPath(env), cfg)))
+	for _, dir := range strings.Split(UserNixLDPath(env), ":") {
 		if _, err := os.Stat(dir); filepath.IsAbs(dir) && err != nil {
 			row("missing", "%s", d.NixLDDirMissing(dir))
 		}
+	}
+	for _, line := range d.LibraryDirsMissing(p, cfg) {
+		row("missing", "%s", line)
 	}
 	switch {
 	case cfg.ExportLD:

@@ -74,6 +74,16 @@ func NixLDPath(env Env) string {
 	return DefaultNixLD
 }
 
+// UserNixLDPath is NixLDPath as it is outside any project: without the
+// directories that the project env is in (its $_NIXLD_STATE) appended.
+func UserNixLDPath(env Env) string {
+	v := varsOf(env)
+	if st, err := decodeState(env[StateVar]); err == nil && st.active() {
+		leave(v, st)
+	}
+	return v.nixLD()
+}
+
 // Env is a process environment.
 type Env map[string]string
 

@@ -102,10 +102,11 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 	// where the shims have gone from PATH, under the shell's hook: another
 	// hook after nixld's put back a PATH saved before entering (direnv's
 	// unload of the directory just left, fish's, nu's or elvish's hooks
-	// running after nixld's), or a venv's deactivate did. nixld enters
-	// again, saying nothing new.
+	// running after nixld's), or a venv's deactivate did; nor where the
+	// shim directory itself has gone (nixld's state removed by hand).
+	// nixld enters again, saying nothing new.
 	same := cfg != nil && old.active() && old.Root == p.Real && old.Hash == p.Hash
-	restored := same && !onPath(cur.get("PATH"), old.Bin)
+	restored := same && (!onPath(cur.get("PATH"), old.Bin) || !isDir(old.Bin))
 	if same && !restored && !(old.Pending && d.CachedPackages(p, cfg, env)) {
 		r.project = p
 		return r

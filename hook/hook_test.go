@@ -782,6 +782,26 @@ func TestStaleShimDirOnPath(t *testing.T) {
 	}
 }
 
+// TestShimDirGoneReenters: where nixld's state was removed while a shell
+// is inside a project, the next export writes the shims again, quietly,
+// rather than keep a PATH whose first directory is gone.
+func TestShimDirGoneReenters(t *testing.T) {
+	f := newFixture(t)
+	p := f.project("proj", "", true)
+	bin := f.dirs.ShimDir(p)
+	in, _ := f.step(Env{"PATH": f.bin, NixLDVar: "/n"}, "proj")
+	if err := os.RemoveAll(f.dirs.State); err != nil {
+		t.Fatal(err)
+	}
+	again, r := f.step(in, "proj/sub")
+	if fi, err := os.Stat(filepath.Join(bin, "python3")); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("the shims are not back: %v", err)
+	}
+	if len(r.Messages) != 0 || strings.Count(again["PATH"], bin) != 1 {
+		t.Errorf("re-entering said %q, PATH %q", r.Messages, again["PATH"])
+	}
+}
+
 // Steering variables: set where unset, left alone where the user set
 // them, unset on leaving unless the user changed them meanwhile.
 func TestSteering(t *testing.T) {

@@ -234,3 +234,9 @@ func lexists(path string) bool {
 	_, err := os.Lstat(path)
 	return err == nil
 }
+
+// isDir reports whether path is a directory, following symlinks.
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
+}
