@@ -88,24 +88,21 @@ func readDated(name string, limit int64) (data []byte, mtime time.Time, dated bo
 }
 
 // dates reports whether a file's mtime, as read once a read that began at
-// start ended, dates what was read (see readDated).
+// start ended, dates what was read (see readDated). An mtime of a whole
+// second never does: a file system that keeps only seconds (or two, as
+// FAT and zip do) gives one, and so do tools that put a time back on a
+// file (cp -p, tar, rsync -t, unzip, git archive's tarballs), and every
+// file in the nix store has the same one (1): two contents with the same
+// mtime are then common, where the hook must tell them apart.
 func dates(mtime, start time.Time) bool {
-	margin := stampMargin
-	if mtime.Nanosecond() == 0 {
-		margin = coarseStampMargin
-	}
-	return mtime.Before(start.Add(-margin))
+	return mtime.Nanosecond() != 0 && mtime.Before(start.Add(-stampMargin))
 }
 
 // stampMargin is how long before a read a file must have last changed
 // for its mtime to date what was read: ten ticks of the coarsest kernel
 // clock (100 Hz), which file systems with nanosecond mtimes take them
-// from. An mtime of a whole second may be one of a file system that keeps
-// seconds (or two, as FAT does): coarseStampMargin.
-const (
-	stampMargin       = 100 * time.Millisecond
-	coarseStampMargin = 2 * time.Second
-)
+// from.
+const stampMargin = 100 * time.Millisecond
 
 // writeStamps makes, beside p's shim directory, the empty files the bash,
 // zsh and fish hooks compare the config's and trust record's mtimes with

@@ -155,6 +155,9 @@ func TestFastStamps(t *testing.T) {
 	}{
 		{"an hour ago", now.Add(-time.Hour), true},
 		{"an hour ahead", now.Add(time.Hour), false},
+		// Many contents share a whole second (cp -p, tar, the nix store).
+		{"a whole second an hour ago", now.Add(-time.Hour).Truncate(time.Second), false},
+		{"the nix store's mtime", time.Unix(1, 0), false},
 	} {
 		t.Run(tc.what, func(t *testing.T) {
 			f := newFixture(t)
@@ -203,8 +206,9 @@ func TestFastStamps(t *testing.T) {
 }
 
 // TestDates: an mtime dates what a read found only well before the read
-// began: 100 ms, or 2 s for a whole second, as a file system that keeps
-// seconds gives them.
+// began (100 ms), and never where it is a whole second, which a file
+// system that keeps seconds, a tool that copies mtimes, or the nix store
+// (1 for every file) gives to many contents.
 func TestDates(t *testing.T) {
 	start := time.Date(2026, 11, 29, 12, 0, 0, 500_000_000, time.UTC)
 	for _, tc := range []struct {
@@ -219,7 +223,9 @@ func TestDates(t *testing.T) {
 		{start.Add(time.Hour), false},
 		{start.Truncate(time.Second), false},
 		{start.Truncate(time.Second).Add(-time.Second), false},
-		{start.Truncate(time.Second).Add(-2 * time.Second), true},
+		{start.Truncate(time.Second).Add(-2 * time.Second), false},
+		{time.Unix(1, 0), false},
+		{time.Unix(1, 1), true},
 	} {
 		if got := dates(tc.mtime, start); got != tc.want {
 			t.Errorf("dates(%v, %v) = %v, want %v", tc.mtime, start, got, tc.want)
