@@ -21,7 +21,13 @@ if [ -z "${BASH_VERSION-}" ]; then
   fi
 else
   _nixld_hook() {
-    \builtin local __nixld_status=$?
+    \builtin local __nixld_status=$? __nixld_nocase=
+    # Under nocasematch, [[ == ]] and != would take /t/PROJ for /t/proj:
+    # off while the hook runs.
+    if [[ ${BASHOPTS-} == *nocasematch* ]]; then
+      __nixld_nocase=1
+      \builtin shopt -u nocasematch
+    fi
     if [[ ${_nixld_pwd-} != "${PWD}" ]]; then
       # The walk up from $PWD for a regular .nixld.toml, as nixld finds it
       # (logical path, symlinks followed), with builtins only: a cd
@@ -37,7 +43,8 @@ else
       # .nixld.toml the walk cannot name.
       \builtin local __nixld_dir="${PWD%/}" __nixld_run=
       # shellcheck disable=SC2154 # nixld export sets _nixld_root and _nixld_entered_path
-      if ((${#__nixld_dir} >= 1000)); then
+      # A $PWD not absolute (assigned by hand) has no / to walk up to.
+      if [[ ${PWD} != /* ]] || ((${#__nixld_dir} >= 1000)); then
         __nixld_run=1
       elif [[ -n ${_nixld_config-} && (${PWD} == "${_nixld_root}" || ${PWD} == "${_nixld_root}"/*) ]]; then
         while [[ ${__nixld_dir} != "${_nixld_root}" && ! -f ${__nixld_dir}/.nixld.toml ]]; do
@@ -80,6 +87,7 @@ else
       fi
       _nixld_path=${PATH}
     fi
+    [[ -z ${__nixld_nocase} ]] || \builtin shopt -s nocasematch
     \builtin return "${__nixld_status}"
   }
   # Leaves the project entered, out of any project, without nixld where

@@ -41,7 +41,8 @@ else
       # .nixld.toml the walk cannot name. Inline, as a zsh function call
       # costs about what a cd outside projects does.
       \builtin local dir="${PWD%/}" run=
-      if ((${#dir} >= 1000)); then
+      # A $PWD not absolute (assigned by hand) has no / to walk up to.
+      if [[ ${PWD} != /* ]] || ((${#dir} >= 1000)); then
         run=1
       elif [[ -n ${_nixld_config-} && (${PWD} == "${_nixld_root}" || ${PWD} == "${_nixld_root}"/*) ]]; then
         while [[ ${dir} != "${_nixld_root}" && ! -f ${dir}/.nixld.toml ]]; do
