@@ -51,9 +51,11 @@ function _nixld_export --description "nixld: per-project Python shims"
     functions -e _nixld_sigint
     # PATH as nixld left it.
     set -e _nixld_path_new
+    set -g _nixld_path "$PATH"
 end
 # PATH was set since nixld last looked (by nixld too, which then clears
-# this): a flag, as comparing PATH with a copy costs fish more.
+# this): a flag, as comparing PATH with a copy ($_nixld_path) at every
+# prompt costs fish more; _nixld_settle compares only once it is set.
 function _nixld_path_set --on-variable PATH --description "nixld: per-project Python shims"
     set -g _nixld_path_new
 end
@@ -71,6 +73,10 @@ end
 # direnv takes them out itself.
 function _nixld_settle --description "nixld: keep the shims where they belong"
     set -e _nixld_path_new
+    # Set again to what nixld last looked at (by a prompt function of the
+    # user, or as a local in a function that has returned): nothing new.
+    test "$PATH" = "$_nixld_path"; and return 0
+    set -g _nixld_path "$PATH"
     set -l others $PATH
     if set -q _NIXLD_DIRENV; and set -l i (contains -i -- $_NIXLD_DIRENV $PATH)
         set -e others[$i]
@@ -79,6 +85,7 @@ function _nixld_settle --description "nixld: keep the shims where they belong"
     if string match -q -- "*root*" "$_NIXLD_STATE"; or string match -q -- "*/nixld/shims/*" $others
         $_nixld_self export fish | source
         set -e _nixld_path_new
+        set -g _nixld_path "$PATH"
     end
 end
 # Follows a cd with the project nixld entered (_nixld_config and the rest,
@@ -146,6 +153,7 @@ function _nixld_moved --description "nixld: follow a cd without nixld where none
     test $leave = 0; and return
     _nixld_leave
     set -e _nixld_path_new
+    set -g _nixld_path "$PATH"
     if test -n "$_nixld_left"; and test -z "$NIXLD_QUIET"
         echo $_nixld_left >&2
     end
