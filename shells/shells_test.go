@@ -508,6 +508,7 @@ func TestFastReadsBack(t *testing.T) {
 			run := func(what, in, want, post string, env ...string) {
 				t.Helper()
 				os.Remove(filepath.Join(sub, ".nixld.toml"))
+				os.Remove(config) // a symlink a row left
 				os.WriteFile(config, []byte(content), 0o644)
 				os.WriteFile(record, []byte(trust), 0o644)
 				hourAgo := time.Now().Add(-time.Hour)
@@ -568,6 +569,10 @@ func TestFastReadsBack(t *testing.T) {
 				} else {
 					run("config written again, as it was", in, kept, "", config+"\x00"+content)
 				}
+				// Moved aside (a rename keeps its mtime) and linked to: a
+				// symlinked config is kept by no hook.
+				aside := sh.Quote(config + ".aside")
+				run("config moved aside and symlinked to", in, "nixld", "mv "+sh.Quote(config)+" "+aside+"; ln -s "+aside+" "+sh.Quote(config))
 				run("PATH changed", in, "nixld", setPath[name])
 				if in != out {
 					run("a nearer .nixld.toml", in, map[string]string{proj: "stay", sub: "nixld"}[in], "", filepath.Join(sub, ".nixld.toml")+"\x00")
