@@ -21,11 +21,13 @@ if [ -z "${BASH_VERSION-}" ]; then
   fi
 else
   _nixld_hook() {
-    \builtin local __nixld_status=$? __nixld_nocase=
+    \builtin local __nixld_status=$?
     # Under nocasematch, [[ == ]] and != would take /t/PROJ for /t/proj:
-    # off while the hook runs.
+    # off while the hook runs. The flag is global: where a Ctrl-C (during
+    # a package build) makes bash abandon this, the run that follows at
+    # once puts the option back.
     if [[ ${BASHOPTS-} == *nocasematch* ]]; then
-      __nixld_nocase=1
+      _nixld_nocase=1
       \builtin shopt -u nocasematch
     fi
     if [[ ${_nixld_pwd-} != "${PWD}" ]]; then
@@ -87,7 +89,10 @@ else
       fi
       _nixld_path=${PATH}
     fi
-    [[ -z ${__nixld_nocase} ]] || \builtin shopt -s nocasematch
+    if [[ -n ${_nixld_nocase-} ]]; then
+      _nixld_nocase=
+      \builtin shopt -s nocasematch
+    fi
     \builtin return "${__nixld_status}"
   }
   # Leaves the project entered, out of any project, without nixld where
