@@ -22,14 +22,6 @@ if [ -z "${BASH_VERSION-}" ]; then
 else
   _nixld_hook() {
     \builtin local __nixld_status=$?
-    # Under nocasematch, [[ == ]] and != would take /t/PROJ for /t/proj:
-    # off while the hook runs. The flag is global: where a Ctrl-C (during
-    # a package build) makes bash abandon this, the run that follows at
-    # once puts the option back.
-    if [[ ${BASHOPTS-} == *nocasematch* ]]; then
-      _nixld_nocase=1
-      \builtin shopt -u nocasematch
-    fi
     if [[ ${_nixld_pwd-} != "${PWD}" ]]; then
       # The walk up from $PWD for a regular .nixld.toml, as nixld finds it
       # (logical path, symlinks followed), with builtins only: a cd
@@ -45,14 +37,17 @@ else
       # .nixld.toml the walk cannot name.
       \builtin local __nixld_dir="${PWD%/}" __nixld_run=
       # shellcheck disable=SC2154 # nixld export sets _nixld_root and _nixld_entered_path
-      # A $PWD not absolute (assigned by hand) has no / to walk up to.
-      if [[ ${PWD} != /* ]] || ((${#__nixld_dir} >= 1000)); then
+      if [[ ${PWD} != /* || ${#__nixld_dir} -ge 1000 ]]; then
+        # A $PWD not absolute (assigned by hand) has no / to walk up to.
         __nixld_run=1
-      elif [[ -n ${_nixld_config-} && (${PWD} == "${_nixld_root}" || ${PWD} == "${_nixld_root}"/*) ]]; then
+      elif [[ -n ${_nixld_config-} && ${PWD}/ == "${_nixld_root}"/* ]]; then
         while [[ ${__nixld_dir} != "${_nixld_root}" && ! -f ${__nixld_dir}/.nixld.toml ]]; do
           __nixld_dir=${__nixld_dir%/*}
         done
-        [[ ${__nixld_dir} == "${_nixld_root}" && ${PATH-} == "${_nixld_entered_path}" ]] && _nixld_unchanged ||
+        # test compares bytes even under nocasematch, where [[ ]] would
+        # take /t/PROJ for /t/proj, and the walk above may have.
+        # shellcheck disable=SC2292 # on purpose, as said
+        \builtin test "${__nixld_dir}" = "${_nixld_root}" && [[ ${PATH-} == "${_nixld_entered_path}" ]] && _nixld_unchanged ||
           __nixld_run=1
       else
         while [[ -n ${__nixld_dir} && ! -f ${__nixld_dir}/.nixld.toml ]]; do
@@ -88,10 +83,6 @@ else
         \builtin eval "$({{.Self}} export bash)"
       fi
       _nixld_path=${PATH}
-    fi
-    if [[ -n ${_nixld_nocase-} ]]; then
-      _nixld_nocase=
-      \builtin shopt -s nocasematch
     fi
     \builtin return "${__nixld_status}"
   }
