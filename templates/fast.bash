@@ -21,7 +21,9 @@
 # Whether the variables nixld tracks are as entering left them (an unset
 # one as empty, which nixld's leave treats alike).
 _nixld_same() {
-  [[ {{range $i, $v := .Same}}{{if $i}} && {{end}}${ {{- $v.Name}}-} == "${_nixld_kept_vars[{{$v.At}}]}"{{end}} ]]
+  # test compares bytes, even under nocasematch.
+  # shellcheck disable=SC2292 # on purpose, as said
+  {{range $i, $v := .Same}}{{if $i}} && {{end}}\builtin test "${ {{- $v.Name}}-}" = "${_nixld_kept_vars[{{$v.At}}]}"{{end}}
 }
 # What leaving does to them, computed by nixld while entering: valid while
 # _nixld_same holds.

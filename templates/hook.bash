@@ -22,7 +22,9 @@ if [ -z "${BASH_VERSION-}" ]; then
 else
   _nixld_hook() {
     \builtin local __nixld_status=$?
-    if [[ ${_nixld_pwd-} != "${PWD}" ]]; then
+    # test compares bytes; [[ ]] under nocasematch takes /t/PROJ for /t/proj.
+    # shellcheck disable=SC2292 # on purpose, as said
+    if ! \builtin test "${_nixld_pwd-}" = "${PWD}"; then
       # The walk up from $PWD for a regular .nixld.toml, as nixld finds it
       # (logical path, symlinks followed), with builtins only: a cd
       # outside projects forks nothing, nor one within or out of the
@@ -47,7 +49,7 @@ else
         # test compares bytes even under nocasematch, where [[ ]] would
         # take /t/PROJ for /t/proj, and the walk above may have.
         # shellcheck disable=SC2292 # on purpose, as said
-        \builtin test "${__nixld_dir}" = "${_nixld_root}" && [[ ${PATH-} == "${_nixld_entered_path}" ]] && _nixld_unchanged ||
+        \builtin test "${__nixld_dir}" = "${_nixld_root}" && \builtin test "${PATH-}" = "${_nixld_entered_path}" && _nixld_unchanged ||
           __nixld_run=1
       else
         while [[ -n ${__nixld_dir} && ! -f ${__nixld_dir}/.nixld.toml ]]; do
@@ -68,7 +70,8 @@ else
       # abandon this, bash runs it again at once, and nixld then enters.
       _nixld_pwd=${PWD}
     fi
-    if [[ ${_nixld_path-} != "${PATH}" ]]; then
+    # shellcheck disable=SC2292 # bytes, as above
+    if ! \builtin test "${_nixld_path-}" = "${PATH}"; then
       # PATH changed since nixld last looked; at most once per change.
       # With no project here, a venv's deactivate may have put a left
       # project's shims back, or direnv's unload did, on the way out
@@ -121,10 +124,12 @@ else
     [[ -f ${_nixld_config} && -r ${_nixld_config} && ! -L ${_nixld_config} &&
       -f ${_nixld_record} && -r ${_nixld_record} ]] || \builtin return 1
     IFS= \builtin read -r -d '' -n 65537 __nixld_text <"${_nixld_config}" && \builtin return 1
-    [[ ${__nixld_text} == "${_nixld_content}" ]] || \builtin return 1
+    # shellcheck disable=SC2292 # bytes, even under nocasematch
+    \builtin test "${__nixld_text}" = "${_nixld_content}" || \builtin return 1
     __nixld_text=
     IFS= \builtin read -r -d '' -n 65537 __nixld_text <"${_nixld_record}" && \builtin return 1
-    [[ ${__nixld_text} == "${_nixld_trust}" ]]
+    # shellcheck disable=SC2292 # as above
+    \builtin test "${__nixld_text}" = "${_nixld_trust}"
   }
   # Re-evaluate the directory after a nixld command (allow, deny,
   # init...) that succeeded, with nixld; one that failed changed nothing
