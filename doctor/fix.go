@@ -52,7 +52,7 @@ func Fix(c Check, r *Report, packages bool) []string {
 			say("wrote the shims of %s: %s", d.Show(p.Dir), strings.Join(set.Names(), ", "))
 		}
 	}
-	if len(r.Environment.StaleShims) > 0 {
+	if len(r.Environment.StaleShims) > 0 || shimsGone(c) {
 		// A profile switched under them: they run what is there now the
 		// old way, with LD_LIBRARY_PATH, until they are rewritten.
 		refresh()

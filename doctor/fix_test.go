@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -274,6 +275,41 @@ func TestFixShimsGone(t *testing.T) {
 	}
 	if out, err := exec.Command(filepath.Join(venv, "bin", "python"), "-c", "import sys; print(sys.prefix)").Output(); err != nil || strings.TrimSpace(string(out)) != venv {
 		t.Errorf("the venv's python after the fix: %q %v", out, err)
+	}
+}
+
+// TestFixShimDirGone: a shell that entered the project still has its
+// shim directory on PATH after the directory was removed (nixld gc, the
+// state deleted), and with no venv to notice, python runs unwrapped.
+// doctor says so in one line, and --fix writes the shims again; with the
+// directory off PATH (no shell entered) it is no problem.
+func TestFixShimDirGone(t *testing.T) {
+	pr := newProject(t)
+	c := pr.check(t)
+	if r := Run(c); slices.ContainsFunc(r.Problems, func(p string) bool { return strings.Contains(p, "are gone") }) {
+		t.Fatalf("never entered, no shims: %q", r.Problems)
+	}
+	if _, err := pr.d.WriteShims(pr.p, c.Config, c.Env["PATH"]); err != nil {
+		t.Fatal(err)
+	}
+	bin := pr.d.ShimDir(pr.p)
+	if err := os.RemoveAll(pr.d.State); err != nil {
+		t.Fatal(err)
+	}
+	c.Env = maps.Clone(c.Env)
+	c.Env["PATH"] = bin + string(os.PathListSeparator) + c.Env["PATH"]
+	r := Run(c)
+	gone := slices.IndexFunc(r.Problems, func(p string) bool { return strings.Contains(p, "shims of "+pr.dir+" are gone") })
+	if r.OK() || gone < 0 || strings.Contains(r.Problems[gone], "\n") {
+		t.Fatalf("shim directory gone, on PATH: %q", r.Problems)
+	}
+	lines := Fix(c, r, false)
+	r = Run(c)
+	if !r.OK() || !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "nixld: wrote the shims of ") }) {
+		t.Errorf("fix said\n%s\nthen %q", strings.Join(lines, "\n"), r.Problems)
+	}
+	if _, err := os.Stat(filepath.Join(bin, pr.version)); err != nil {
+		t.Errorf("after the fix: %v", err)
 	}
 }
 

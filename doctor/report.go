@@ -324,6 +324,9 @@ func (r *Report) environment(c Check, cfg *hook.Config) {
 	e.DeadShims, e.StaleShims, e.LauncherShims = []Shim{}, []Stale{}, []Launcher{}
 	if c.Project != nil {
 		bin := c.Dirs.ShimDir(c.Project)
+		if shimsGone(c) {
+			r.problem("the shims of %s are gone while PATH still names their directory, so the programs they wrap run without the project's libraries: %s", c.Dirs.Show(c.Project.Dir), rewriteShims(c))
+		}
 		entries, _ := os.ReadDir(bin)
 		for _, entry := range entries {
 			path := filepath.Join(bin, entry.Name())
@@ -345,6 +348,15 @@ func (r *Report) environment(c Check, cfg *hook.Config) {
 			}
 		}
 	}
+}
+
+// shimsGone reports whether the shim directory of c's project is gone
+// (nixld gc, a cleared state directory) while PATH still names it, as in
+// a shell that entered the project before.
+func shimsGone(c Check) bool {
+	bin := c.Dirs.ShimDir(c.Project)
+	_, err := os.Stat(bin)
+	return os.IsNotExist(err) && slices.Contains(filepath.SplitList(c.Env["PATH"]), bin)
 }
 
 // rewriteShims says what rewrites the shims of c's project for the
