@@ -22,9 +22,10 @@ if [ -z "${BASH_VERSION-}" ]; then
 else
   _nixld_hook() {
     \builtin local __nixld_status=$?
-    # test compares bytes; [[ ]] under nocasematch takes /t/PROJ for /t/proj.
-    # shellcheck disable=SC2292 # on purpose, as said
-    if ! \builtin test "${_nixld_pwd-}" = "${PWD}"; then
+    # [[ ]], not test, at every prompt: a third of the cost. Under
+    # nocasematch it misses a cd between case siblings of one length
+    # (/t/proj, /t/PROJ), until the next cd.
+    if [[ ${_nixld_pwd-} != "${PWD}" ]]; then
       # The walk up from $PWD for a regular .nixld.toml, as nixld finds it
       # (logical path, symlinks followed), with builtins only: a cd
       # outside projects forks nothing, nor one within or out of the
@@ -70,8 +71,7 @@ else
       # abandon this, bash runs it again at once, and nixld then enters.
       _nixld_pwd=${PWD}
     fi
-    # shellcheck disable=SC2292 # bytes, as above
-    if ! \builtin test "${_nixld_path-}" = "${PATH}"; then
+    if [[ ${_nixld_path-} != "${PATH}" ]]; then
       # PATH changed since nixld last looked; at most once per change.
       # With no project here, a venv's deactivate may have put a left
       # project's shims back, or direnv's unload did, on the way out
