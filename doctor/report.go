@@ -316,7 +316,7 @@ func (r *Report) environment(c Check, cfg *hook.Config) {
 				}
 			}
 		} else {
-			r.problem("%s", c.Dirs.NixLDDirMissing(dir))
+			r.problem("%s", c.Dirs.NixLDDirMissing(c.Env, dir))
 		}
 		e.NixLD = append(e.NixLD, d)
 	}

@@ -245,9 +245,18 @@ func Status(d Dirs, env Env, cwd string) string {
 }
 
 // NixLDDirMissing says, in the words status and doctor share, that dir,
-// a directory of nix-ld's library path, does not exist, and the fix.
-func (d Dirs) NixLDDirMissing(dir string) string {
-	return fmt.Sprintf("nix-ld's library directory %s does not exist: set programs.nix-ld.enable = true", d.Show(dir))
+// a directory of nix-ld's library path in env, does not exist, and the
+// fix: NixOS's nix-ld for its own directory, otherwise the variable that
+// names it.
+func (d Dirs) NixLDDirMissing(env Env, dir string) string {
+	if dir == DefaultNixLD {
+		return fmt.Sprintf("nix-ld's library directory %s does not exist: set programs.nix-ld.enable = true", d.Show(dir))
+	}
+	name := NixLDVar
+	if env[SystemNixLDVar] != "" {
+		name = SystemNixLDVar
+	}
+	return fmt.Sprintf("nix-ld's library directory %s does not exist: correct $%s, or take it out", d.Show(dir), name)
 }
 
 // LibraryDirsMissing says, one line each, which directories of the
@@ -375,7 +384,7 @@ func configRows(row rowFunc, d Dirs, env Env, p *Project, cfg *Config) {
 	row("libraries", "%s", d.ShowList(LibraryDirs(UserNixLDPath(env), cfg)))
 	for _, dir := range strings.Split(UserNixLDPath(env), ":") {
 		if _, err := os.Stat(dir); filepath.IsAbs(dir) && err != nil {
-			row("missing", "%s", d.NixLDDirMissing(dir))
+			row("missing", "%s", d.NixLDDirMissing(env, dir))
 		}
 	}
 	for _, line := range d.LibraryDirsMissing(p, cfg) {

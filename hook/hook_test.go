@@ -957,3 +957,23 @@ func TestWriteErrorNamesTheFile(t *testing.T) {
 		t.Errorf("left behind: %v", entries)
 	}
 }
+
+// TestNixLDDirMissing: the fix for a nix-ld directory that is not there
+// is NixOS's nix-ld for its own directory, and otherwise the variable
+// that names the one the user set.
+func TestNixLDDirMissing(t *testing.T) {
+	d := Dirs{Home: "/h"}
+	for _, tc := range []struct {
+		env  Env
+		dir  string
+		want string
+	}{
+		{Env{}, DefaultNixLD, "set programs.nix-ld.enable = true"},
+		{Env{NixLDVar: "/gone"}, "/gone", "correct $" + NixLDVar + ", or take it out"},
+		{Env{NixLDVar: "/other", SystemNixLDVar: "/gone"}, "/gone", "correct $" + SystemNixLDVar + ", or take it out"},
+	} {
+		if got := d.NixLDDirMissing(tc.env, tc.dir); !strings.HasSuffix(got, tc.want) || !strings.Contains(got, tc.dir) {
+			t.Errorf("%v %s: %q, want it to end %q", tc.env, tc.dir, got, tc.want)
+		}
+	}
+}
