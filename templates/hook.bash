@@ -38,11 +38,11 @@ else
       # A long path (over 1,000 characters, which may be 4,000 bytes) is
       # left to nixld, which knows its byte length: it may hold a
       # .nixld.toml the walk cannot name.
-      \builtin local __nixld_dir="${PWD%/}" __nixld_run=
+      \builtin local __nixld_dir="${PWD%/}"
       # shellcheck disable=SC2154 # nixld export sets _nixld_root and _nixld_entered_path
       if [[ ${PWD} != /* || ${#__nixld_dir} -ge 1000 ]]; then
         # A $PWD not absolute (assigned by hand) has no / to walk up to.
-        __nixld_run=1
+        _nixld_export
       elif [[ -n ${_nixld_config-} && ${PWD}/ == "${_nixld_root}"/* ]]; then
         while [[ ${__nixld_dir} != "${_nixld_root}" && ! -f ${__nixld_dir}/.nixld.toml ]]; do
           __nixld_dir=${__nixld_dir%/*}
@@ -50,22 +50,19 @@ else
         # test compares bytes even under nocasematch, where [[ ]] would
         # take /t/PROJ for /t/proj, and the walk above may have.
         # shellcheck disable=SC2292 # on purpose, as said
-        \builtin test "${__nixld_dir}" = "${_nixld_root}" && \builtin test "${PATH-}" = "${_nixld_entered_path}" && _nixld_unchanged ||
-          __nixld_run=1
+        if ! \builtin test "${__nixld_dir}" = "${_nixld_root}" || ! \builtin test "${PATH-}" = "${_nixld_entered_path}" ||
+          ! _nixld_unchanged; then
+          _nixld_export
+        fi
       else
         while [[ -n ${__nixld_dir} && ! -f ${__nixld_dir}/.nixld.toml ]]; do
           __nixld_dir=${__nixld_dir%/*}
         done
         if [[ -n ${__nixld_dir} || -f /.nixld.toml || -z ${_nixld_config-} && -n ${_NIXLD_STATE-} ]]; then
-          __nixld_run=1
+          _nixld_export
         elif [[ -n ${_nixld_config-} ]]; then
-          _nixld_leaving || __nixld_run=1
+          _nixld_leaving || _nixld_export
         fi
-      fi
-      if [[ -n ${__nixld_run} ]]; then
-        _nixld_config=
-        # shellcheck disable=SC2312 # nixld prints nothing on stdout when it fails, and says why on stderr.
-        \builtin eval "$({{.Self}} export bash)"
       fi
       # Set after: where a Ctrl-C (during a package build) makes bash
       # abandon this, bash runs it again at once, and nixld then enters.
@@ -88,6 +85,13 @@ else
       _nixld_path=${PATH}
     fi
     \builtin return "${__nixld_status}"
+  }
+  # Runs nixld export and applies what it says, forgetting the project
+  # kept (the export gives it again where there is one).
+  _nixld_export() {
+    _nixld_config=
+    # shellcheck disable=SC2312 # nixld prints nothing on stdout when it fails, and says why on stderr.
+    \builtin eval "$({{.Self}} export bash)"
   }
   # Leaves the project entered, out of any project, without nixld where
   # that needs none: with its .nixld.toml and trust record as entering
