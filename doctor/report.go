@@ -283,13 +283,9 @@ func (r *Report) environment(c Check, cfg *hook.Config) {
 	e := &r.Environment
 	e.GPU = cfg.GPU
 	e.LibraryPath = []Bytes{}
-	for _, dir := range hook.LibraryDirs(hook.UserNixLDPath(c.Env), cfg) {
+	nixLD := hook.UserNixLDPath(c.Env)
+	for _, dir := range hook.LibraryDirs(nixLD, cfg) {
 		e.LibraryPath = append(e.LibraryPath, Bytes(dir))
-	}
-	if c.Project != nil {
-		for _, line := range c.Dirs.LibraryDirsMissing(c.Project, cfg) {
-			r.problem("%s", line)
-		}
 	}
 	if len(cfg.Packages) > 0 && !c.PackagesBuilt {
 		r.problem("the packages of %s are not built: run 'nixld packages %s'", c.Dirs.Show(string(r.Project)), c.Dirs.Show(string(r.Root)))
@@ -303,7 +299,7 @@ func (r *Report) environment(c Check, cfg *hook.Config) {
 		e.Variables = append(e.Variables, v)
 	}
 	e.NixLD = []LibDir{}
-	for _, dir := range strings.Split(hook.UserNixLDPath(c.Env), ":") {
+	for _, dir := range strings.Split(nixLD, ":") {
 		if !filepath.IsAbs(dir) {
 			continue
 		}
@@ -315,10 +311,11 @@ func (r *Report) environment(c Check, cfg *hook.Config) {
 					d.Libraries++
 				}
 			}
-		} else {
-			r.problem("%s", c.Dirs.NixLDDirMissing(c.Env, dir))
 		}
 		e.NixLD = append(e.NixLD, d)
+	}
+	for _, line := range c.Dirs.MissingDirs(c.Env, nixLD, c.Project, cfg) {
+		r.problem("%s", line)
 	}
 	e.Hook = Opt(c.Env[hook.HookVar])
 	e.DeadShims, e.StaleShims, e.LauncherShims = []Shim{}, []Stale{}, []Launcher{}
@@ -356,7 +353,7 @@ func (r *Report) environment(c Check, cfg *hook.Config) {
 func shimsGone(c Check) bool {
 	bin := c.Dirs.ShimDir(c.Project)
 	_, err := os.Stat(bin)
-	return os.IsNotExist(err) && slices.Contains(filepath.SplitList(c.Env["PATH"]), bin)
+	return os.IsNotExist(err) && hook.OnPath(c.Env["PATH"], bin)
 }
 
 // rewriteShims says what rewrites the shims of c's project for the

@@ -221,7 +221,7 @@ func Status(d Dirs, env Env, cwd string) string {
 			row("trust", "direnv's (direnv allow)")
 			configRows(row, d, env, p, DefaultConfig)
 			row("shims", "%s", d.Show(d.ShimDir(p)))
-			if bin := env[DirenvVar]; bin != "" && bin == d.ShimDir(p) && env["DIRENV_DIR"] != "" && onPath(env["PATH"], bin) {
+			if bin := env[DirenvVar]; bin != "" && bin == d.ShimDir(p) && env["DIRENV_DIR"] != "" && OnPath(env["PATH"], bin) {
 				row("this shell", "active through direnv")
 				return b.String()
 			}
@@ -259,12 +259,22 @@ func (d Dirs) NixLDDirMissing(env Env, dir string) string {
 	return fmt.Sprintf("nix-ld's library directory %s does not exist: correct $%s, or take it out", d.Show(dir), name)
 }
 
-// LibraryDirsMissing says, one line each, which directories of the
-// project's libraries do not exist, as status and doctor word it.
-func (d Dirs) LibraryDirsMissing(p *Project, cfg *Config) []string {
+// MissingDirs says, one line each in the words status and doctor share,
+// which directories of the library path do not exist: nix-ld's own, as
+// nixLD (UserNixLDPath) lists them, then those the config of project p
+// names (none where p is nil).
+func (d Dirs) MissingDirs(env Env, nixLD string, p *Project, cfg *Config) []string {
 	var lines []string
+	for _, dir := range strings.Split(nixLD, ":") {
+		if filepath.IsAbs(dir) && !isDir(dir) {
+			lines = append(lines, d.NixLDDirMissing(env, dir))
+		}
+	}
+	if p == nil {
+		return lines
+	}
 	for _, dir := range cfg.Libraries {
-		if _, err := os.Stat(dir); err != nil {
+		if !isDir(dir) {
 			lines = append(lines, fmt.Sprintf("%s names the library directory %s, which does not exist", d.Show(p.Config()), d.Show(dir)))
 		}
 	}
@@ -381,13 +391,9 @@ func configRows(row rowFunc, d Dirs, env Env, p *Project, cfg *Config) {
 		}
 		row("packages", "%s (%s)", strings.Join(cfg.Packages, ", "), built)
 	}
-	row("libraries", "%s", d.ShowList(LibraryDirs(UserNixLDPath(env), cfg)))
-	for _, dir := range strings.Split(UserNixLDPath(env), ":") {
-		if _, err := os.Stat(dir); filepath.IsAbs(dir) && err != nil {
-			row("missing", "%s", d.NixLDDirMissing(env, dir))
-		}
-	}
-	for _, line := range d.LibraryDirsMissing(p, cfg) {
+	nixLD := UserNixLDPath(env)
+	row("libraries", "%s", d.ShowList(LibraryDirs(nixLD, cfg)))
+	for _, line := range d.MissingDirs(env, nixLD, p, cfg) {
 		row("missing", "%s", line)
 	}
 	switch {

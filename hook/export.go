@@ -106,7 +106,7 @@ func export(d Dirs, dirsErr error, env Env, cwd string, quiet bool) Result {
 	// shim directory itself has gone (nixld's state removed by hand).
 	// nixld enters again, saying nothing new.
 	same := cfg != nil && old.active() && old.Root == p.Real && old.Hash == p.Hash
-	restored := same && (!onPath(cur.get("PATH"), old.Bin) || !isDir(old.Bin))
+	restored := same && (!OnPath(cur.get("PATH"), old.Bin) || !isDir(old.Bin))
 	if same && !restored && !(old.Pending && d.CachedPackages(p, cfg, env)) {
 		r.project = p
 		return r
@@ -306,7 +306,7 @@ func ExecEnv(d Dirs, env Env, dir string) (Env, []string, error) {
 	return env.Apply(r.Ops), r.Messages, nil
 }
 
-// onPath reports whether dir is an entry of the PATH text path.
-func onPath(path, dir string) bool {
+// OnPath reports whether dir is an entry of the PATH text path.
+func OnPath(path, dir string) bool {
 	return slices.Contains(filepath.SplitList(path), dir)
 }

@@ -107,9 +107,9 @@ const stampMargin = 100 * time.Millisecond
 // writeStamps makes, beside p's shim directory, the empty files the bash,
 // zsh and fish hooks compare the config's and trust record's mtimes with
 // (to the nanosecond, with -nt and -ot, which in zsh and fish fail for a
-// file that is not there), and returns what their names begin with, "" where it could
-// not: NAME.before a microsecond before the file's mtime and NAME.after
-// one after, for NAME .toml (the config) and .allow (the record). A file
+// file that is not there), and returns what their names begin with, ""
+// where it could not: NAME.before a microsecond before the file's mtime
+// and NAME.after one after, for NAME .toml (the config) and .allow (the record). A file
 // newer than one and older than the other has its mtime still. They are
 // named after the content entered, so that a shell that entered other
 // content finds none; writing them removes those of any other content.
